@@ -1,0 +1,24 @@
+#pragma once
+// A LaTeX table (booktabs) for one (reference, metric): the table a paper prints. Same grid and
+// precision as the Markdown tables (tables.h); needs \usepackage{booktabs}. Missing cells are
+// "---", non-finite values "NaN", "$\infty$", "$-\infty$", and a value computed through a numerical
+// fallback carries "$^\dagger$" with the fallback listed in a comment above the table. The source
+// is column-aligned so that it diffs and edits well.
+
+#include "gensweep/report/results.h"
+#include "gensweep/report/tables.h"
+
+#include <string>
+#include <string_view>
+
+namespace gensweep::report {
+
+// A tabular environment (no float, no caption: the paper decides those). Throws UsageError naming
+// the (reference, metric) pairs available when the results have no entry for this one.
+std::string latex_table(const RunResults& results, std::string_view reference,
+                        std::string_view metric, const TableOptions& options = {});
+
+// Escapes LaTeX's special characters (\ & % $ # _ { } ~ ^) in text.
+std::string latex_escape(std::string_view text);
+
+}  // namespace gensweep::report

@@ -1,0 +1,222 @@
+#include "gensweep/report/json.h"
+
+#include "gensweep/core/error.h"
+#include "gensweep/report/atomic_file.h"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace gensweep::report {
+namespace {
+
+using Ordered = nlohmann::ordered_json;
+
+const char* non_finite_name(double v) {
+  if (std::isnan(v)) return "nan";
+  return v > 0 ? "inf" : "-inf";
+}
+
+double non_finite_value(const std::string& name, const std::string& where) {
+  if (name == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (name == "inf") return std::numeric_limits<double>::infinity();
+  if (name == "-inf") return -std::numeric_limits<double>::infinity();
+  throw IoError(fmt::format("{}: non_finite value '{}' is not nan, inf or -inf", where, name));
+}
+
+// RFC 6901: "~" and "/" inside a key are written "~0" and "~1".
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Replaces each non-finite number under `node` by null and records it in `notes` under its JSON
+// pointer (relative to the entry, `pointer` is where `node` sits).
+void null_non_finite(Ordered& node, const std::string& pointer, Ordered& notes) {
+  if (node.is_number_float()) {
+    double v = node.get<double>();
+    if (!std::isfinite(v)) {
+      notes[pointer] = non_finite_name(v);
+      node = nullptr;
+    }
+  } else if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it)
+      null_non_finite(it.value(), pointer + "/" + pointer_token(it.key()), notes);
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      null_non_finite(node[i], pointer + "/" + std::to_string(i), notes);
+  }
+}
+
+Ordered entry_document(const MetricEntry& e) {
+  // "non_finite" is reserved for the writer: a stale one from the caller would lie.
+  Ordered diagnostics = e.diagnostics.is_object() ? Ordered(e.diagnostics) : Ordered::object();
+  diagnostics.erase("non_finite");
+  Ordered notes = Ordered::object();
+  null_non_finite(diagnostics, "/diagnostics", notes);
+  Ordered value = e.value;
+  if (!std::isfinite(e.value)) {
+    notes["/value"] = non_finite_name(e.value);
+    value = nullptr;
+  }
+  if (!notes.empty()) diagnostics["non_finite"] = std::move(notes);
+  return Ordered{{"reference", e.reference}, {"evaluated", e.evaluated},
+                 {"backbone", e.backbone},   {"metric", e.metric},
+                 {"value", value},           {"diagnostics", std::move(diagnostics)}};
+}
+
+// Keys in schema order so that a person reading results.json sees provenance first.
+Ordered document(const RunResults& r) {
+  Ordered doc = Ordered::object();
+  doc["schema"] = kSchemaName;
+  doc["schema_version"] = kSchemaVersion;
+  doc["job_name"] = r.job_name;
+  doc["job_file"] = r.job_file;
+  doc["config_hash"] = r.config_hash;
+  doc["tool_version"] = r.tool_version;
+  doc["git_commit"] = r.git_commit;
+  doc["created_utc"] = r.created_utc;
+  doc["ranks"] = r.ranks;
+  doc["seconds"] = std::isfinite(r.seconds) ? Ordered(r.seconds) : Ordered(nullptr);
+  doc["datasets"] = Ordered::array();
+  for (const auto& d : r.datasets)
+    doc["datasets"].push_back({{"id", d.id},
+                               {"source", d.source},
+                               {"images", d.images},
+                               {"valid", d.valid},
+                               {"failed", d.failed},
+                               {"fingerprint", d.fingerprint}});
+  doc["backbones"] = Ordered::array();
+  for (const auto& b : r.backbones)
+    doc["backbones"].push_back({{"id", b.id},
+                                {"kind", b.kind},
+                                {"dim", b.dim},
+                                {"identity", b.identity},
+                                {"preprocessing", b.preprocessing}});
+  doc["stores"] = Ordered::array();
+  for (const auto& s : r.stores)
+    doc["stores"].push_back(
+        {{"dataset", s.dataset}, {"backbone", s.backbone}, {"path", s.path}, {"reused", s.reused}});
+  doc["entries"] = Ordered::array();
+  for (const auto& e : r.entries)
+    doc["entries"].push_back(entry_document(e));
+  doc["warnings"] = r.warnings;
+  return doc;
+}
+
+MetricEntry entry_from_json(const nlohmann::json& j, std::size_t index) {
+  MetricEntry e;
+  e.reference = j.at("reference").get<std::string>();
+  e.evaluated = j.at("evaluated").get<std::string>();
+  e.backbone = j.at("backbone").get<std::string>();
+  e.metric = j.at("metric").get<std::string>();
+  e.diagnostics = j.at("diagnostics");
+  const auto& value = j.at("value");
+  e.value = value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+  if (auto it = e.diagnostics.find("non_finite"); it != e.diagnostics.end()) {
+    nlohmann::json notes = *it;
+    e.diagnostics.erase(it);
+    std::string where = fmt::format("entries[{}].diagnostics.non_finite", index);
+    for (const auto& [pointer, name] : notes.items()) {
+      double v = non_finite_value(name.get<std::string>(), where);
+      if (pointer == "/value") {
+        e.value = v;
+      } else {
+        constexpr std::string_view kPrefix = "/diagnostics/";
+        if (pointer.rfind(kPrefix, 0) != 0)
+          throw IoError(
+              fmt::format("{}: pointer '{}' is not /value or /diagnostics/...", where, pointer));
+        e.diagnostics[nlohmann::json::json_pointer(pointer.substr(kPrefix.size() - 1))] = v;
+      }
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RunResults& results) {
+  return nlohmann::json(document(results));
+}
+
+std::string to_json_text(const RunResults& results) {
+  // replace: a file name with bytes that are not UTF-8 must not cost the run its results.
+  return document(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void write_json(const RunResults& results, const std::filesystem::path& path) {
+  write_file_atomically(path, to_json_text(results));
+}
+
+RunResults results_from_json(const nlohmann::json& doc) {
+  try {
+    GENSWEEP_CHECK(doc.is_object() && doc.value("schema", "") == kSchemaName, IoError,
+                   "not a {} document (\"schema\" is missing or different)", kSchemaName);
+    int version = doc.at("schema_version").get<int>();
+    GENSWEEP_CHECK(version >= 1 && version <= kSchemaVersion, IoError,
+                   "schema_version {} is not one this gensweep reads (1 to {})", version,
+                   kSchemaVersion);
+    RunResults r;
+    r.job_name = doc.at("job_name").get<std::string>();
+    r.job_file = doc.at("job_file").get<std::string>();
+    r.config_hash = doc.at("config_hash").get<std::string>();
+    r.tool_version = doc.at("tool_version").get<std::string>();
+    r.git_commit = doc.at("git_commit").get<std::string>();
+    r.created_utc = doc.at("created_utc").get<std::string>();
+    r.ranks = doc.at("ranks").get<int>();
+    const auto& seconds = doc.at("seconds");
+    r.seconds =
+        seconds.is_null() ? std::numeric_limits<double>::quiet_NaN() : seconds.get<double>();
+    for (const auto& d : doc.at("datasets"))
+      r.datasets.push_back({d.at("id").get<std::string>(), d.at("source").get<std::string>(),
+                            d.at("images").get<std::int64_t>(), d.at("valid").get<std::int64_t>(),
+                            d.at("failed").get<std::int64_t>(),
+                            d.at("fingerprint").get<std::string>()});
+    for (const auto& b : doc.at("backbones"))
+      r.backbones.push_back({b.at("id").get<std::string>(), b.at("kind").get<std::string>(),
+                             b.at("dim").get<std::int64_t>(), b.at("identity").get<std::string>(),
+                             b.at("preprocessing").get<std::string>()});
+    for (const auto& s : doc.at("stores"))
+      r.stores.push_back({s.at("dataset").get<std::string>(), s.at("backbone").get<std::string>(),
+                          s.at("path").get<std::string>(), s.at("reused").get<bool>()});
+    const auto& entries = doc.at("entries");
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      r.entries.push_back(entry_from_json(entries[i], i));
+    r.warnings = doc.at("warnings").get<std::vector<std::string>>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann's messages name the missing key or the wrong type ("type must be string, but is
+    // number"); prefix them so the user knows which file format was being read.
+    throw IoError(fmt::format("{} document: {}", kSchemaName, e.what()));
+  }
+}
+
+RunResults read_json(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  GENSWEEP_CHECK(in, IoError, "cannot read '{}'", path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(fmt::format("'{}': not valid JSON: {}", path.string(), e.what()));
+  }
+  try {
+    return results_from_json(doc);
+  } catch (const IoError& e) {
+    throw IoError(fmt::format("'{}': {}", path.string(), e.what()));
+  }
+}
+
+}  // namespace gensweep::report

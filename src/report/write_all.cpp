@@ -1,0 +1,29 @@
+#include "gensweep/report/write_all.h"
+
+#include "gensweep/core/error.h"
+#include "gensweep/report/atomic_file.h"
+#include "gensweep/report/csv.h"
+#include "gensweep/report/json.h"
+#include "gensweep/report/markdown.h"
+
+#include <system_error>
+
+namespace gensweep::report {
+
+void write_all(const RunResults& results, const std::filesystem::path& out_dir,
+               const TableOptions& options) {
+  std::string json = to_json_text(results);
+  std::string csv = to_csv(results);
+  std::string markdown = markdown_report(results, options);
+
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  GENSWEEP_CHECK(!ec, IoError, "cannot create the output directory '{}': {}", out_dir.string(),
+                 ec.message());
+  // JSON last: its presence with a new created_utc is what tools take as "the run finished".
+  write_file_atomically(out_dir / kCsvFileName, csv);
+  write_file_atomically(out_dir / kMarkdownFileName, markdown);
+  write_file_atomically(out_dir / kJsonFileName, json);
+}
+
+}  // namespace gensweep::report
