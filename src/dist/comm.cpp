@@ -238,3 +238,12 @@ std::vector<std::int64_t> round_robin_share(std::int64_t count, int rank, int si
 }
 
 }  // namespace gensweep::dist
+
+namespace gensweep::dist {
+int local_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+    if (const char* value = std::getenv(var); value && *value) return std::atoi(value);
+  }
+  return 0;
+}
+}  // namespace gensweep::dist

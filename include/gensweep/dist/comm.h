@@ -78,3 +78,9 @@ class Environment {
 std::vector<std::int64_t> round_robin_share(std::int64_t count, int rank, int size);
 
 }  // namespace gensweep::dist
+
+namespace gensweep::dist {
+// This process's index among the ranks on its node (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID),
+// 0 when run alone: "auto" devices map rank -> cuda:<local rank>.
+int local_rank();
+}  // namespace gensweep::dist

@@ -1,0 +1,71 @@
+#pragma once
+// A backbone is a feature space: an exact preprocessing of decoded RGB8 images plus a network (or a
+// fixed transform) producing a D-dimensional float32 vector per image. This header is torch-free so
+// the pipeline can use backbones without compiling LibTorch headers.
+//
+// Contract:
+// - preprocess() is const and thread-safe: decode threads call it concurrently.
+// - forward() is called from one thread at a time on batches of preprocessed inputs.
+// - A backbone's identity (a sha256 over its kind, parameters and weights) and its preprocessing
+//   spec go into every store it writes; changing either makes a new store.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gensweep/io/image.h"
+
+namespace gensweep::features {
+
+struct BackboneInfo {
+  std::string id;             // the job's name for it (column header)
+  std::string kind;           // "pixels", "random-cnn", ...
+  std::int64_t dim = 0;       // output dimension D
+  std::int64_t input_size = 0;  // floats per preprocessed image
+  std::string identity;       // sha256 hex over kind, parameters, architecture version, weights
+  std::string preprocessing;  // canonical preprocessing spec, human-readable
+  std::string device;         // "cpu", "cuda:0"
+};
+
+class Backbone {
+ public:
+  virtual ~Backbone() = default;
+  virtual const BackboneInfo& info() const = 0;
+  // out: info().input_size floats.
+  virtual void preprocess(const io::Image& image, float* out) const = 0;
+  // inputs: [n x input_size] row-major; out: [n x dim] row-major.
+  virtual void forward(const float* inputs, std::int64_t n, float* out) = 0;
+};
+
+// Typed parameters of each kind (defaults and bounds are validated by the config module).
+struct PixelsOptions {
+  int size = 32;  // area-downsampled to size x size
+};
+struct RandomCnnOptions {
+  std::int64_t dim = 512;      // output dimension
+  std::uint64_t seed = 0;      // weights come from gensweep's own generator seeded with this
+  int input_size = 64;         // bilinear resize to input_size x input_size
+  int width = 32;              // channels of the first conv; doubles at each stride-2 stage
+};
+using BackboneOptions = std::variant<PixelsOptions, RandomCnnOptions>;
+
+struct DeviceOptions {
+  std::string device = "cpu";  // "cpu" | "auto" | "cuda" | "cuda:N"
+  int local_rank = 0;          // "auto" takes cuda:<local_rank> when a GPU is visible
+  int threads = 1;             // intra-op threads for this process
+};
+
+std::unique_ptr<Backbone> make_backbone(const std::string& id, const BackboneOptions& options,
+                                        const DeviceOptions& device);
+
+// One row of the backbone table: the names users write in job files.
+struct BackboneKind {
+  const char* name;
+  const char* description;
+};
+// Every kind this build knows (including ones handled outside make_backbone, e.g. "external").
+const std::vector<BackboneKind>& backbone_kinds();
+
+}  // namespace gensweep::features

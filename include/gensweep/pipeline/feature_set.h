@@ -1,0 +1,34 @@
+#pragma once
+// One dataset's features in one feature space, as the reduce stage sees them: float64 statistics
+// always, raw valid rows on demand (loaded once, e.g. for the exact FD route when N <= D).
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gensweep/core/matrix_view.h"
+#include "gensweep/metrics/statistics.h"
+
+namespace gensweep::pipeline {
+
+class FeatureSet {
+ public:
+  // From a complete store (statistics read from it; features read lazily).
+  static FeatureSet from_store(const std::filesystem::path& path);
+  // From features already in memory (external files, `compare` inputs).
+  static FeatureSet from_matrix(FeatureMatrix matrix);
+
+  const metrics::GaussianStats& stats() const { return stats_; }
+  std::int64_t count() const { return stats_.count; }
+  std::int64_t dim() const { return dim_; }
+  const FeatureMatrix& features() const;  // valid rows, loaded on first use
+
+ private:
+  metrics::GaussianStats stats_;
+  std::int64_t dim_ = 0;
+  std::function<FeatureMatrix()> loader_;
+  mutable std::shared_ptr<FeatureMatrix> features_;
+};
+
+}  // namespace gensweep::pipeline

@@ -1,0 +1,40 @@
+#pragma once
+// Where a dataset's images come from. A source is an ordered list of ids with a loader; `load` is
+// const and thread-safe (decode threads call it concurrently) and never throws for a bad image: the
+// failure comes back in the DecodeOutcome and is recorded in the store.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gensweep/io/decode.h"
+#include "gensweep/io/distortion.h"
+#include "gensweep/io/folder_source.h"
+
+namespace gensweep::pipeline {
+
+class ImageSource {
+ public:
+  virtual ~ImageSource() = default;
+  virtual std::int64_t size() const = 0;
+  virtual const std::string& id(std::int64_t index) const = 0;
+  virtual io::DecodeOutcome load(std::int64_t index, const io::DecodeLimits& limits) const = 0;
+  // "folder: /abs/path [offset 0, limit 423]", "derived: gaussian_blur(sigma=1) of clean"
+  virtual std::string description() const = 0;
+  // Per-image content digests (sha256 hex) for [begin, end): the ingredients of the fingerprint,
+  // computed by whichever rank owns the slice.
+  virtual std::vector<std::string> content_digests(std::int64_t begin, std::int64_t end) const = 0;
+  // Combines per-image digests (all of them, in order) into the dataset fingerprint.
+  virtual std::string fingerprint_from(const std::vector<std::string>& digests) const = 0;
+};
+
+// Images in a folder tree, sorted by relative path, optionally a window [offset, offset + limit).
+std::shared_ptr<ImageSource> make_folder_source(const std::filesystem::path& root,
+                                                std::int64_t offset, std::int64_t limit);
+// Another source's images with a seeded distortion, computed on the fly (never written to disk).
+std::shared_ptr<ImageSource> make_derived_source(std::shared_ptr<ImageSource> base,
+                                                 std::string base_id, io::Distortion distortion);
+
+}  // namespace gensweep::pipeline

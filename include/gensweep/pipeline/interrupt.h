@@ -1,0 +1,12 @@
+#pragma once
+// SIGTERM, SIGUSR1 (what Slurm sends before a time limit) and SIGINT ask the job to stop: the
+// current round of work units is finished and flushed, then the run ends with InterruptedError
+// (exit code 75). Running again resumes from the stores' done-maps.
+
+namespace gensweep::pipeline {
+void install_interrupt_handlers();
+bool interrupt_requested();
+// For tests.
+void request_interrupt();
+void clear_interrupt();
+}  // namespace gensweep::pipeline

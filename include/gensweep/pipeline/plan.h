@@ -1,0 +1,76 @@
+#pragma once
+// The plan: a job expanded into extraction tasks (dataset x backbones) and reduction tasks
+// (comparison x backbone x metrics). The same plan drives a local run, an MPI run and (later) a
+// Slurm submission. Only plan.cpp knows the config module's structs.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gensweep/features/backbone.h"
+#include "gensweep/pipeline/image_source.h"
+
+namespace gensweep::config {
+struct Job;
+}
+
+namespace gensweep::pipeline {
+
+struct ComputeSettings {
+  std::int64_t batch_size = 64;
+  int threads = 0;  // 0: cores / ranks
+  std::string device = "cpu";
+  std::int64_t unit_size = 256;
+  std::int64_t max_failed_images = 0;
+  std::int64_t max_image_pixels = 178956970;
+};
+
+struct DatasetPlan {
+  std::string id;
+  std::shared_ptr<ImageSource> images;  // null for datasets whose features are given
+  std::string features_spec;            // "x.npy" or "x.h5:/dataset" (feature datasets)
+  std::string features_backbone;        // the backbone those features belong to
+  std::string description;
+  bool has_images() const { return images != nullptr; }
+};
+
+struct BackbonePlan {
+  std::string id;
+  std::string kind;
+  std::optional<features::BackboneOptions> options;  // nullopt: "external", features given
+};
+
+struct ExtractionTask {
+  std::string dataset;
+  std::vector<std::string> backbones;
+};
+
+struct ReductionTask {
+  std::string reference;
+  std::string evaluated;
+  std::string backbone;
+  std::vector<std::string> metrics;
+};
+
+struct Plan {
+  std::string job_name;
+  std::string job_file;
+  std::string config_hash;
+  std::filesystem::path output_dir;
+  ComputeSettings compute;
+  std::vector<DatasetPlan> datasets;
+  std::vector<BackbonePlan> backbones;
+  std::vector<ExtractionTask> extraction;
+  std::vector<ReductionTask> reduction;
+
+  const DatasetPlan& dataset(std::string_view id) const;
+  const BackbonePlan& backbone(std::string_view id) const;
+  std::filesystem::path store_path(std::string_view dataset, std::string_view backbone) const;
+};
+
+Plan make_plan(const config::Job& job);
+
+}  // namespace gensweep::pipeline

@@ -1,0 +1,205 @@
+// gensweep compare REF EVAL: the quick path (as torch-fidelity's fidelity command). Each side may be
+// an image folder, a gensweep store, or precomputed features (file.npy, file.h5:/dataset). The
+// comparison is written as an in-memory job and run through the same pipeline as job files, so it
+// gets the same validation, stores and numbers.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <random>
+
+#include "args.h"
+#include "commands.h"
+#include "gensweep/config/loader.h"
+#include "gensweep/core/error.h"
+#include "gensweep/core/strings.h"
+#include "gensweep/pipeline/interrupt.h"
+#include "gensweep/pipeline/metric_table.h"
+#include "gensweep/pipeline/run.h"
+#include "gensweep/store/feature_store.h"
+
+namespace gensweep::cli {
+namespace {
+
+// TOML basic string with escapes, so any path is safe inside the generated job text.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+enum class InputKind { kFolder, kStore, kFeatures };
+
+InputKind classify(const std::string& input) {
+  std::filesystem::path p(input);
+  if (std::filesystem::is_directory(p)) return InputKind::kFolder;
+  const auto colon = input.rfind(':');
+  if (colon != std::string::npos && colon > 0 && std::filesystem::exists(input.substr(0, colon))) {
+    return InputKind::kFeatures;  // file.h5:/dataset
+  }
+  GENSWEEP_CHECK(std::filesystem::exists(p), UsageError,
+                 "gensweep compare: '{}' does not exist (expected an image folder, a gensweep "
+                 "store, a .npy file, or FILE.h5:/dataset)",
+                 input);
+  if (ends_with_ci(input, ".npy")) return InputKind::kFeatures;
+  if (ends_with_ci(input, ".h5") || ends_with_ci(input, ".hdf5")) return InputKind::kStore;
+  throw UsageError(fmt::format(
+      "gensweep compare: cannot tell what '{}' is (expected an image folder, a gensweep store "
+      "(.h5), a .npy file, or FILE.h5:/dataset)",
+      input));
+}
+
+std::string dataset_entry(const std::string& id, const std::string& input, InputKind kind) {
+  switch (kind) {
+    case InputKind::kFolder:
+      return fmt::format("[[datasets]]\nid = \"{}\"\nsource = \"folder\"\npath = {}\n", id,
+                         toml_string(std::filesystem::absolute(input).string()));
+    case InputKind::kStore:
+      // A store's valid features, through the HDF5 path of the features source.
+      return fmt::format(
+          "[[datasets]]\nid = \"{}\"\nsource = \"features\"\npath = {}\nbackbone = \"given\"\n", id,
+          toml_string(std::filesystem::absolute(input).string() + ":/features"));
+    case InputKind::kFeatures: {
+      std::string path = input;
+      const auto colon = input.rfind(':');
+      if (!ends_with_ci(input, ".npy") && colon != std::string::npos) {
+        path = std::filesystem::absolute(input.substr(0, colon)).string() + input.substr(colon);
+      } else {
+        path = std::filesystem::absolute(input).string();
+      }
+      return fmt::format(
+          "[[datasets]]\nid = \"{}\"\nsource = \"features\"\npath = {}\nbackbone = \"given\"\n", id,
+          toml_string(path));
+    }
+  }
+  return {};
+}
+
+constexpr const char* kCompareHelp = R"(usage: gensweep compare REF EVAL [options]
+
+Compares two sets of images or features. REF and EVAL may each be:
+  an image folder        features are extracted with --backbone
+  a gensweep store       STORE.h5 written by gensweep (its valid rows)
+  precomputed features   FILE.npy, or FILE.h5:/dataset (N x D float32 or float64)
+Folders need --backbone; features and stores are used as they are (both sides must then be
+features of the same feature space).
+
+options:
+  --backbone NAME   a preset from configs/backbones.toml (e.g. pixels-32, random-cnn-512)
+  --metrics LIST    comma-separated metric names (default: fd; known: {})
+  --json            print one JSON object: {{"metrics": {{name: value}}, "diagnostics": ...}}
+  --cache DIR       keep extracted stores in DIR and reuse them (default: a temporary directory)
+  --batch-size N    images per forward pass (default 64)
+  --threads N       threads per process (default: cores / ranks)
+  --presets DIR     directory holding backbones.toml
+  --quiet           no progress lines
+)";
+
+}  // namespace
+
+int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
+  Args args("compare", argv,
+            {"backbone", "metrics", "cache", "batch-size", "threads", "presets"},
+            {"help", "json", "quiet"});
+  if (args.flag("help")) {
+    if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
+    return 0;
+  }
+  args.expect_positional(2, "REF and EVAL");
+  const auto& ref = args.positional()[0];
+  const auto& eval = args.positional()[1];
+  const InputKind ref_kind = classify(ref), eval_kind = classify(eval);
+  const bool images = ref_kind == InputKind::kFolder || eval_kind == InputKind::kFolder;
+  const std::string metrics = args.value("metrics").value_or("fd");
+  for (const auto& m : split(metrics, ',')) pipeline::find_metric(m);  // UsageError when unknown
+  GENSWEEP_CHECK(!images || args.value("backbone"), UsageError,
+                 "gensweep compare: an image folder needs --backbone NAME (a preset such as "
+                 "pixels-32 or random-cnn-512)");
+  GENSWEEP_CHECK(!images || (ref_kind == InputKind::kFolder && eval_kind == InputKind::kFolder),
+                 UsageError,
+                 "gensweep compare: cannot compare an image folder with precomputed features "
+                 "(their feature spaces need not match); give two folders or two feature sets");
+
+  // Temporary output unless --cache: nothing is left behind.
+  std::filesystem::path out_dir;
+  bool temporary = false;
+  if (auto cache = args.value("cache")) {
+    out_dir = std::filesystem::absolute(*cache);
+  } else {
+    std::string name;
+    if (comm.is_root()) name = fmt::format("gensweep-compare-{}", std::random_device{}());
+    comm.broadcast(name);
+    out_dir = std::filesystem::temp_directory_path() / name;
+    temporary = true;
+  }
+
+  std::string metric_list;
+  for (const auto& m : split(metrics, ',')) metric_list += (metric_list.empty() ? "" : ", ") + toml_string(m);
+  std::string job = fmt::format("[job]\nname = \"compare\"\noutput = {}\n\n[compute]\n",
+                                toml_string(out_dir.string()));
+  job += fmt::format("batch_size = {}\nthreads = {}\n\n", args.int_value("batch-size", 64),
+                     args.int_value("threads", 0));
+  job += dataset_entry("reference", ref, ref_kind) + "\n" + dataset_entry("evaluated", eval, eval_kind) + "\n";
+  if (images) {
+    job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n\n", toml_string(*args.value("backbone")));
+  } else {
+    job += "[[backbones]]\nid = \"given\"\nkind = \"external\"\n\n";
+  }
+  job += fmt::format("[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n",
+                     metric_list);
+
+  config::LoadOptions options;
+  options.presets_dir = args.value("presets").value_or(default_presets_dir());
+  options.known_metrics = pipeline::metric_names();
+  std::string presets_text;
+  std::filesystem::path presets_file;
+  if (!options.presets_dir.empty()) {
+    presets_file = options.presets_dir / config::kPresetsFileName;
+    if (std::filesystem::exists(presets_file)) {
+      std::ifstream in(presets_file);
+      presets_text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+  }
+  auto job_path = std::filesystem::current_path() / "<compare>";
+  config::Job parsed = config::parse_job(job, job_path, presets_text, presets_file, options);
+  pipeline::Plan plan = pipeline::make_plan(parsed);
+  pipeline::install_interrupt_handlers();
+  pipeline::RunOptions run_options;
+  run_options.quiet = args.flag("quiet") || args.flag("json");
+  report::RunResults results = pipeline::run_job(plan, comm, run_options, {});
+  if (comm.is_root()) {
+    nlohmann::json values = nlohmann::json::object(), diagnostics = nlohmann::json::object();
+    for (const auto& e : results.entries) {
+      values[e.metric] = e.value;
+      diagnostics[e.metric] = e.diagnostics;
+    }
+    if (args.flag("json")) {
+      nlohmann::json j = {{"reference", ref},
+                          {"evaluated", eval},
+                          {"backbone", images ? *args.value("backbone") : "given"},
+                          {"metrics", values},
+                          {"diagnostics", diagnostics}};
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      for (const auto& e : results.entries) fmt::print("{}: {:.10g}\n", e.metric, e.value);
+    }
+  }
+  comm.barrier();
+  if (temporary && comm.is_root()) std::filesystem::remove_all(out_dir);
+  return 0;
+}
+
+}  // namespace gensweep::cli

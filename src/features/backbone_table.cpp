@@ -1,0 +1,30 @@
+// The backbone table: every kind a job file may name, with its factory. Plain table, no
+// self-registration (see STYLE.md).
+#include "gensweep/core/error.h"
+#include "gensweep/features/backbone.h"
+#include "pixels_backbone.h"
+#include "random_cnn_backbone.h"
+#include "torch_runtime.h"
+
+namespace gensweep::features {
+
+const std::vector<BackboneKind>& backbone_kinds() {
+  static const std::vector<BackboneKind> kinds = {
+      {"pixels", "raw pixels, area-downsampled to size x size, RGB in [0,1]"},
+      {"random-cnn", "seeded random convolutional network (LibTorch); random-embedding features"},
+      {"external", "features computed elsewhere, given by `features` datasets"},
+  };
+  return kinds;
+}
+
+std::unique_ptr<Backbone> make_backbone(const std::string& id, const BackboneOptions& options,
+                                        const DeviceOptions& device) {
+  configure_torch_threads(device.threads);
+  if (const auto* p = std::get_if<PixelsOptions>(&options)) return make_pixels_backbone(id, *p);
+  if (const auto* r = std::get_if<RandomCnnOptions>(&options)) {
+    return make_random_cnn_backbone(id, *r, device);
+  }
+  GENSWEEP_ASSERT(false, "unhandled backbone options for '{}'", id);
+}
+
+}  // namespace gensweep::features

@@ -1,0 +1,326 @@
+#include "gensweep/pipeline/extract.h"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <thread>
+
+#include "gensweep/core/error.h"
+#include "gensweep/core/log.h"
+#include "gensweep/core/parallel.h"
+#include "gensweep/core/progress.h"
+#include "gensweep/core/version.h"
+#include "gensweep/pipeline/interrupt.h"
+#include "gensweep/pipeline/provenance.h"
+#include "gensweep/pipeline/store_statistics.h"
+#include "unit_result.h"
+
+namespace gensweep::pipeline {
+
+const char* status_name(StoreOutcome::Status status) {
+  switch (status) {
+    case StoreOutcome::Status::kCreated: return "created";
+    case StoreOutcome::Status::kResumed: return "resumed";
+    case StoreOutcome::Status::kReused: return "reused";
+  }
+  return "?";
+}
+
+namespace {
+
+int threads_per_rank(const ComputeSettings& compute, const dist::Comm& comm) {
+  if (compute.threads > 0) return compute.threads;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / comm.size());
+}
+
+// The dataset fingerprint from file contents: each rank hashes a round-robin share of the images,
+// rank 0 combines the digests in order and broadcasts the result.
+std::string dataset_fingerprint(const ImageSource& source, const dist::Comm& comm, int threads) {
+  const std::int64_t n = source.size();
+  auto mine = dist::round_robin_share(n, comm.rank(), comm.size());
+  std::vector<std::string> digests(mine.size());
+  parallel_for(static_cast<std::int64_t>(mine.size()), threads, [&](std::int64_t k) {
+    digests[k] = source.content_digests(mine[k], mine[k] + 1).front();
+  });
+  std::string packed;
+  for (const auto& d : digests) packed += d;  // fixed 64-character hex digests
+  auto all = comm.gather({reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size()});
+  std::string fingerprint;
+  if (comm.is_root()) {
+    std::vector<std::string> ordered(static_cast<std::size_t>(n));
+    for (int r = 0; r < comm.size(); ++r) {
+      auto indices = dist::round_robin_share(n, r, comm.size());
+      std::string text(all[r].begin(), all[r].end());
+      for (std::size_t k = 0; k < indices.size(); ++k) ordered[indices[k]] = text.substr(k * 64, 64);
+    }
+    fingerprint = source.fingerprint_from(ordered);
+  }
+  comm.broadcast(fingerprint);
+  return fingerprint;
+}
+
+struct OpenedStores {
+  std::vector<std::optional<store::FeatureStore>> stores;  // rank 0 only
+  std::vector<std::vector<std::uint8_t>> todo;              // [backbone][unit] 1 = compute
+  std::vector<StoreOutcome::Status> status;
+};
+
+OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
+                         const std::vector<std::unique_ptr<features::Backbone>>& nets,
+                         const DatasetPlan& dataset, const std::string& fingerprint,
+                         const RunOptions& options) {
+  OpenedStores out;
+  const std::int64_t n = dataset.images->size();
+  store::StoreLayout layout;
+  layout.rows = n;
+  layout.unit_size = plan.compute.unit_size;
+  const std::int64_t units = (n + layout.unit_size - 1) / layout.unit_size;
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) ids.push_back(dataset.images->id(i));
+
+  for (std::size_t b = 0; b < nets.size(); ++b) {
+    const auto& info = nets[b]->info();
+    layout.dim = info.dim;
+    auto path = plan.store_path(dataset.id, info.id);
+    auto expected = expected_provenance(plan, dataset, fingerprint, info, layout);
+    std::filesystem::create_directories(path.parent_path());
+    auto status = StoreOutcome::Status::kCreated;
+    std::optional<store::FeatureStore> st;
+    if (std::filesystem::exists(path)) {
+      std::optional<std::string> problem;
+      try {
+        st.emplace(store::FeatureStore::open_write(path));
+        problem = store::describe_mismatch(st->provenance(), expected);
+      } catch (const StoreError& e) {
+        if (!options.rebuild) throw;
+        problem = e.what();
+      }
+      if (problem) {
+        GENSWEEP_CHECK(options.rebuild, StoreError,
+                       "{}: existing store does not match this job: {} (run with --rebuild to "
+                       "recompute it, or remove the file)",
+                       path.string(), *problem);
+        log::warn("{}: rebuilding: {}", path.string(), *problem);
+        st.reset();
+      }
+    }
+    if (st) {
+      status = st->is_complete() && st->read_statistics() ? StoreOutcome::Status::kReused
+                                                          : StoreOutcome::Status::kResumed;
+    } else {
+      st.emplace(store::FeatureStore::create(path, layout, ids, with_volatile_provenance(expected, plan)));
+    }
+    auto progress = st->progress();
+    std::vector<std::uint8_t> todo(static_cast<std::size_t>(units));
+    for (std::int64_t u = 0; u < units; ++u) todo[u] = progress[u] ? 0 : 1;
+    out.todo.push_back(std::move(todo));
+    out.status.push_back(status);
+    out.stores.push_back(std::move(st));
+  }
+  return out;
+}
+
+// Decodes, preprocesses and runs every backbone on one unit, batch by batch.
+UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit, const ComputeSettings& compute,
+                        const std::vector<std::unique_ptr<features::Backbone>>& nets,
+                        const std::vector<std::int32_t>& which, int threads) {
+  const std::int64_t n = dataset.images->size();
+  UnitResult r;
+  r.unit = unit;
+  r.row_begin = unit * compute.unit_size;
+  r.rows = std::min(n, r.row_begin + compute.unit_size) - r.row_begin;
+  r.valid.assign(static_cast<std::size_t>(r.rows), 0);
+  r.backbones = which;
+  for (auto b : which) r.features.emplace_back(static_cast<std::size_t>(r.rows * nets[b]->info().dim), 0.0f);
+
+  io::DecodeLimits limits;
+  limits.max_pixels = compute.max_image_pixels;
+  std::vector<std::string> reasons(static_cast<std::size_t>(r.rows));
+  std::vector<std::vector<float>> inputs(which.size());
+  for (std::int64_t start = 0; start < r.rows; start += compute.batch_size) {
+    const std::int64_t count = std::min(compute.batch_size, r.rows - start);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      inputs[k].assign(static_cast<std::size_t>(count * nets[which[k]]->info().input_size), 0.0f);
+    }
+    // One decode feeds every backbone.
+    parallel_for(count, threads, [&](std::int64_t j) {
+      const std::int64_t row = start + j;
+      io::DecodeOutcome decoded = dataset.images->load(r.row_begin + row, limits);
+      if (!decoded.ok) {
+        reasons[row] = decoded.reason;
+        return;
+      }
+      for (std::size_t k = 0; k < which.size(); ++k) {
+        const auto& net = *nets[which[k]];
+        net.preprocess(decoded.image, inputs[k].data() + j * net.info().input_size);
+      }
+      r.valid[row] = 1;
+    });
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      auto& net = *nets[which[k]];
+      const std::int64_t dim = net.info().dim;
+      float* out = r.features[k].data() + start * dim;
+      net.forward(inputs[k].data(), count, out);
+      // A failed image's row is all zeros (and invalid), whatever the network made of zeros.
+      for (std::int64_t j = 0; j < count; ++j) {
+        if (!r.valid[start + j]) std::fill(out + j * dim, out + (j + 1) * dim, 0.0f);
+      }
+    }
+  }
+  for (std::int64_t row = 0; row < r.rows; ++row) {
+    if (!r.valid[row]) {
+      r.failures.push_back({r.row_begin + row, fmt::format("{}: {}", dataset.images->id(r.row_begin + row),
+                                                           reasons[row])});
+    }
+  }
+  return r;
+}
+
+std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& task,
+                                       const dist::Comm& comm, const RunOptions& options) {
+  const DatasetPlan& dataset = plan.dataset(task.dataset);
+  const ComputeSettings& compute = plan.compute;
+  const int threads = threads_per_rank(compute, comm);
+  const std::int64_t n = dataset.images->size();
+  const std::int64_t units = (n + compute.unit_size - 1) / compute.unit_size;
+
+  const std::string fingerprint = dataset_fingerprint(*dataset.images, comm, threads);
+
+  // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
+  std::vector<std::unique_ptr<features::Backbone>> nets;
+  std::optional<std::string> error;
+  try {
+    for (const auto& id : task.backbones) {
+      const BackbonePlan& bp = plan.backbone(id);
+      features::DeviceOptions device;
+      device.device = compute.device;
+      device.local_rank = dist::local_rank();
+      device.threads = threads;
+      nets.push_back(features::make_backbone(bp.id, *bp.options, device));
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  comm.agree(error);
+
+  OpenedStores opened;
+  if (comm.is_root()) {
+    try {
+      opened = open_stores(plan, task, nets, dataset, fingerprint, options);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  comm.agree(error);
+
+  // Everyone learns which units each backbone still needs.
+  std::vector<std::uint8_t> flat;
+  if (comm.is_root()) {
+    for (const auto& t : opened.todo) flat.insert(flat.end(), t.begin(), t.end());
+  }
+  comm.broadcast(flat);
+  const auto B = static_cast<std::int64_t>(nets.size());
+  std::vector<std::int64_t> pending;
+  for (std::int64_t u = 0; u < units; ++u) {
+    for (std::int64_t b = 0; b < B; ++b) {
+      if (flat[b * units + u]) {
+        pending.push_back(u);
+        break;
+      }
+    }
+  }
+
+  std::vector<StoreOutcome> outcomes(nets.size());
+  for (std::size_t b = 0; b < nets.size(); ++b) {
+    outcomes[b].dataset = dataset.id;
+    outcomes[b].backbone = nets[b]->info().id;
+    outcomes[b].path = plan.store_path(dataset.id, nets[b]->info().id);
+    outcomes[b].images = n;
+    outcomes[b].fingerprint = fingerprint;
+    if (comm.is_root()) outcomes[b].status = opened.status[b];
+  }
+
+  std::int64_t pending_images = 0;
+  for (auto u : pending) pending_images += std::min(n, (u + 1) * compute.unit_size) - u * compute.unit_size;
+  std::vector<std::string> names;
+  for (const auto& net : nets) names.push_back(net->info().id);
+  ProgressReporter progress(fmt::format("extract {} [{}]", dataset.id, join(names, ",")), pending_images);
+  progress.set_enabled(comm.is_root() && !options.quiet && !pending.empty());
+
+  const auto rounds = static_cast<std::int64_t>((pending.size() + comm.size() - 1) / comm.size());
+  for (std::int64_t round = 0; round < rounds; ++round) {
+    const auto slot = static_cast<std::size_t>(round * comm.size() + comm.rank());
+    UnitResult mine;
+    try {
+      if (slot < pending.size()) {
+        const std::int64_t u = pending[slot];
+        std::vector<std::int32_t> which;
+        for (std::int64_t b = 0; b < B; ++b) {
+          if (flat[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
+        }
+        mine = compute_unit(dataset, u, compute, nets, which, threads);
+      }
+    } catch (const std::exception& e) {
+      error = fmt::format("extracting {} unit {}: {}", dataset.id, pending[slot], e.what());
+    }
+    comm.agree(error);
+    auto gathered = comm.gather(encode_unit_result(mine));
+    if (comm.is_root()) {
+      try {
+        for (const auto& bytes : gathered) {
+          UnitResult r = decode_unit_result(bytes);
+          if (r.unit < 0) continue;
+          for (std::size_t k = 0; k < r.backbones.size(); ++k) {
+            const auto b = r.backbones[k];
+            const std::int64_t dim = nets[b]->info().dim;
+            opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim},
+                                         r.valid, r.failures);
+            outcomes[b].units_computed += 1;
+          }
+          progress.advance(r.rows);
+        }
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    comm.agree(error);
+    // Stop between rounds when asked to: everything finished so far is on disk.
+    if (comm.sum(interrupt_requested() ? 1 : 0) > 0) {
+      throw InterruptedError(fmt::format(
+          "interrupted while extracting '{}' after round {} of {}; finished units are saved, run "
+          "the same command again to resume",
+          dataset.id, round + 1, rounds));
+    }
+  }
+  progress.finish();
+
+  // Close the writers before anyone opens the stores to read them.
+  if (comm.is_root()) opened.stores.clear();
+  comm.barrier();
+  for (std::size_t b = 0; b < nets.size(); ++b) {
+    ensure_store_statistics(outcomes[b].path, comm);
+    if (comm.is_root()) {
+      auto st = store::FeatureStore::open_read(outcomes[b].path);
+      auto valid = st.read_valid();
+      outcomes[b].valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
+      outcomes[b].failed = outcomes[b].images - outcomes[b].valid;
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace
+
+std::vector<StoreOutcome> run_extraction(const Plan& plan, const dist::Comm& comm,
+                                         const RunOptions& options) {
+  std::vector<StoreOutcome> outcomes;
+  for (const auto& task : plan.extraction) {
+    auto part = extract_task(plan, task, comm, options);
+    outcomes.insert(outcomes.end(), part.begin(), part.end());
+  }
+  return outcomes;
+}
+
+}  // namespace gensweep::pipeline

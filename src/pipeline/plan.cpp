@@ -1,0 +1,159 @@
+#include "gensweep/pipeline/plan.h"
+
+#include <map>
+
+#include "gensweep/config/canonical.h"
+#include "gensweep/config/job.h"
+#include "gensweep/core/error.h"
+
+namespace gensweep::pipeline {
+
+const DatasetPlan& Plan::dataset(std::string_view id) const {
+  for (const auto& d : datasets) {
+    if (d.id == id) return d;
+  }
+  GENSWEEP_ASSERT(false, "plan has no dataset '{}'", id);
+}
+
+const BackbonePlan& Plan::backbone(std::string_view id) const {
+  for (const auto& b : backbones) {
+    if (b.id == id) return b;
+  }
+  GENSWEEP_ASSERT(false, "plan has no backbone '{}'", id);
+}
+
+std::filesystem::path Plan::store_path(std::string_view dataset, std::string_view backbone) const {
+  // Ids are valid names ([a-z0-9][a-z0-9_.-]*), safe as path components.
+  return output_dir / "stores" / std::string(dataset) / (std::string(backbone) + ".h5");
+}
+
+namespace {
+
+io::Distortion to_io_distortion(const config::Distortion& d, std::uint64_t seed) {
+  io::Distortion out;
+  out.seed = seed;
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, config::GaussianBlur>) {
+          out.kind = io::DistortionKind::kGaussianBlur;
+          out.sigma = v.sigma;
+        } else if constexpr (std::is_same_v<T, config::GaussianNoise>) {
+          out.kind = io::DistortionKind::kGaussianNoise;
+          out.sigma = v.sigma;
+        } else if constexpr (std::is_same_v<T, config::Jpeg>) {
+          out.kind = io::DistortionKind::kJpeg;
+          out.quality = v.quality;
+        } else {
+          out.kind = io::DistortionKind::kColorShift;
+          out.shift = {static_cast<double>(v.shift[0]), static_cast<double>(v.shift[1]),
+                       static_cast<double>(v.shift[2])};
+        }
+      },
+      d);
+  return out;
+}
+
+std::optional<features::BackboneOptions> to_backbone_options(const config::BackboneConfig& b) {
+  if (const auto* p = std::get_if<config::PixelsParams>(&b.params)) {
+    return features::PixelsOptions{p->size};
+  }
+  if (const auto* r = std::get_if<config::RandomCnnParams>(&b.params)) {
+    features::RandomCnnOptions o;
+    o.dim = r->dim;
+    o.seed = r->seed;
+    o.input_size = r->input_size;
+    o.width = r->width;
+    return o;
+  }
+  if (b.is_external()) return std::nullopt;
+  throw ConfigError(fmt::format(
+      "{}: backbone '{}' has kind '{}', which this build of gensweep cannot run yet (available: "
+      "pixels, random-cnn, external)",
+      b.where.str(), b.id, b.kind()));
+}
+
+}  // namespace
+
+Plan make_plan(const config::Job& job) {
+  Plan plan;
+  plan.job_name = job.name;
+  plan.job_file = job.job_file.string();
+  plan.config_hash = config::config_hash(job);
+  plan.output_dir = job.output_dir;
+  plan.compute.batch_size = job.compute.batch_size;
+  plan.compute.threads = job.compute.threads;
+  plan.compute.device = job.compute.device.str();
+  plan.compute.unit_size = job.compute.unit_size;
+  plan.compute.max_failed_images = job.compute.max_failed_images;
+  plan.compute.max_image_pixels = job.compute.max_image_pixels;
+
+  // Datasets in job order; a derived dataset's base is built first (the loader rejects cycles).
+  std::map<std::string, std::shared_ptr<ImageSource>> sources;
+  std::function<std::shared_ptr<ImageSource>(const config::DatasetConfig&)> source_of =
+      [&](const config::DatasetConfig& d) -> std::shared_ptr<ImageSource> {
+    if (auto it = sources.find(d.id); it != sources.end()) return it->second;
+    std::shared_ptr<ImageSource> s;
+    if (const auto* f = std::get_if<config::FolderSource>(&d.source)) {
+      s = make_folder_source(f->path, f->offset, f->limit.value_or(-1));
+    } else if (const auto* v = std::get_if<config::DerivedSource>(&d.source)) {
+      s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base,
+                              to_io_distortion(v->distortion, v->seed));
+    }
+    sources[d.id] = s;
+    return s;
+  };
+  for (const auto& d : job.datasets) {
+    DatasetPlan dp;
+    dp.id = d.id;
+    if (d.has_images()) {
+      dp.images = source_of(d);
+      dp.description = dp.images->description();
+    } else {
+      const auto& f = std::get<config::FeaturesSource>(d.source);
+      dp.features_spec = f.format == config::FeaturesFormat::kNpy
+                             ? f.file.string()
+                             : f.file.string() + ":" + f.hdf5_dataset;
+      dp.features_backbone = f.backbone;
+      dp.description = "features: " + dp.features_spec;
+    }
+    plan.datasets.push_back(std::move(dp));
+  }
+  for (const auto& b : job.backbones) {
+    plan.backbones.push_back({b.id, std::string(b.kind()), to_backbone_options(b)});
+  }
+
+  // Extraction: every (image dataset, backbone) some comparison needs, datasets in job order.
+  std::map<std::string, std::vector<std::string>> needed;
+  for (const auto& c : job.comparisons) {
+    std::vector<std::string> ids = c.evaluated;
+    ids.insert(ids.begin(), c.reference);
+    for (const auto& id : ids) {
+      if (!config::find_dataset(job, id).has_images()) continue;
+      for (const auto& b : c.backbones) {
+        auto& list = needed[id];
+        if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
+      }
+    }
+    for (const auto& e : c.evaluated) {
+      for (const auto& b : c.backbones) {
+        plan.reduction.push_back({c.reference, e, b, c.metrics});
+      }
+    }
+  }
+  for (const auto& d : job.datasets) {
+    auto it = needed.find(d.id);
+    if (it == needed.end()) continue;
+    // Backbones in job order, so stores and columns come out the same way every time.
+    std::vector<std::string> ordered;
+    for (const auto& b : job.backbones) {
+      if (std::find(it->second.begin(), it->second.end(), b.id) != it->second.end()) {
+        ordered.push_back(b.id);
+      }
+    }
+    plan.extraction.push_back({d.id, ordered});
+  }
+  return plan;
+}
+
+}  // namespace gensweep::pipeline

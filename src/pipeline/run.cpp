@@ -1,0 +1,139 @@
+#include "gensweep/pipeline/run.h"
+
+#include <chrono>
+#include <map>
+
+#include "gensweep/core/error.h"
+#include "gensweep/core/log.h"
+#include "gensweep/core/version.h"
+#include "gensweep/pipeline/provenance.h"
+#include "gensweep/pipeline/reduce.h"
+#include "gensweep/report/writers.h"
+#include "gensweep/store/feature_store.h"
+
+namespace gensweep::pipeline {
+namespace {
+
+// Dataset and backbone summaries from the stores themselves, so `reduce` alone reports the same.
+void summarize_stores(const Plan& plan, report::RunResults& results) {
+  std::map<std::string, report::BackboneSummary> backbones;
+  for (const auto& d : plan.datasets) {
+    report::DatasetSummary ds;
+    ds.id = d.id;
+    ds.source = d.has_images() ? d.images->description() : d.description;
+    for (const auto& task : plan.extraction) {
+      if (task.dataset != d.id) continue;
+      for (const auto& b : task.backbones) {
+        auto path = plan.store_path(d.id, b);
+        if (!std::filesystem::exists(path)) continue;
+        auto st = store::FeatureStore::open_read(path);
+        const auto& attrs = st.provenance();
+        auto valid = st.read_valid();
+        ds.images = st.layout().rows;
+        ds.valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
+        ds.failed = ds.images - ds.valid;
+        if (auto it = attrs.find("dataset_fingerprint"); it != attrs.end()) ds.fingerprint = it->second;
+        report::BackboneSummary bs;
+        bs.id = b;
+        bs.kind = attrs.count("backbone_kind") ? attrs.at("backbone_kind") : "";
+        bs.dim = st.layout().dim;
+        bs.identity = attrs.count("backbone_identity") ? attrs.at("backbone_identity") : "";
+        bs.preprocessing = attrs.count("preprocessing") ? attrs.at("preprocessing") : "";
+        backbones.emplace(b, bs);
+        report::StoreSummary ss;
+        ss.dataset = d.id;
+        ss.backbone = b;
+        ss.path = path.string();
+        results.stores.push_back(ss);
+      }
+    }
+    results.datasets.push_back(ds);
+  }
+  for (const auto& b : plan.backbones) {
+    auto it = backbones.find(b.id);
+    if (it != backbones.end()) {
+      results.backbones.push_back(it->second);
+    } else {
+      report::BackboneSummary bs;
+      bs.id = b.id;
+      bs.kind = b.kind;
+      results.backbones.push_back(bs);
+    }
+  }
+}
+
+void check_failure_budget(const Plan& plan, const std::vector<StoreOutcome>& outcomes) {
+  std::map<std::string, std::int64_t> failed;
+  for (const auto& o : outcomes) failed[o.dataset] = std::max(failed[o.dataset], o.failed);
+  for (const auto& [dataset, count] : failed) {
+    if (count <= plan.compute.max_failed_images) continue;
+    std::string examples;
+    auto st = store::FeatureStore::open_read(outcomes.front().path);
+    for (const auto& o : outcomes) {
+      if (o.dataset != dataset) continue;
+      auto failures = store::FeatureStore::open_read(o.path).read_failures();
+      for (std::size_t i = 0; i < failures.size() && i < 5; ++i) examples += "\n  " + failures[i].reason;
+      break;
+    }
+    throw IoError(fmt::format(
+        "dataset '{}': {} images failed to decode, more than compute.max_failed_images = {} "
+        "allows (the stores are complete and kept; raise the limit or fix the images):{}",
+        dataset, count, plan.compute.max_failed_images, examples));
+  }
+}
+
+}  // namespace
+
+report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOptions& options,
+                           const Stages& stages) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<StoreOutcome> outcomes;
+  if (stages.extract) {
+    outcomes = run_extraction(plan, comm, options);
+    std::optional<std::string> error;
+    if (comm.is_root()) {
+      for (const auto& o : outcomes) {
+        log::info("store {} ({}): {} of {} images valid, {} units computed", o.path.string(),
+                  status_name(o.status), o.valid, o.images, o.units_computed);
+      }
+      try {
+        check_failure_budget(plan, outcomes);
+      } catch (const Error& e) {
+        error = e.what();
+      }
+    }
+    // Everyone stops together when the failure budget is exceeded.
+    std::int64_t failed = error ? 1 : 0;
+    comm.broadcast(failed);
+    if (failed) {
+      if (comm.is_root()) throw IoError(*error);
+      throw IoError("failure budget exceeded (see rank 0)");
+    }
+  }
+  report::RunResults results;
+  if (!stages.reduce) return results;
+  results.entries = run_reduction(plan, comm);
+  if (!comm.is_root()) return results;
+  results.job_name = plan.job_name;
+  results.job_file = plan.job_file;
+  results.config_hash = plan.config_hash;
+  results.tool_version = tool_version();
+  results.git_commit = git_commit();
+  results.created_utc = utc_now_iso8601();
+  results.ranks = comm.size();
+  summarize_stores(plan, results);
+  for (const auto& e : results.entries) {
+    if (e.diagnostics.contains("notes")) {
+      for (const auto& note : e.diagnostics["notes"]) {
+        results.warnings.push_back(fmt::format("{} {} vs {} ({}): {}", e.metric, e.evaluated,
+                                               e.reference, e.backbone, note.get<std::string>()));
+      }
+    }
+  }
+  results.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report::write_all(results, plan.output_dir);
+  return results;
+}
+
+}  // namespace gensweep::pipeline

@@ -1,0 +1,132 @@
+#include "gensweep/pipeline/store_statistics.h"
+
+#include <cstring>
+
+#include "gensweep/core/error.h"
+#include "gensweep/pipeline/extract.h"
+
+namespace gensweep::pipeline {
+namespace {
+
+std::vector<std::uint8_t> encode(const metrics::GaussianStats& s) {
+  const std::int64_t dim = s.mean.size();
+  std::vector<std::uint8_t> bytes(sizeof(std::int64_t) * 2 + sizeof(double) * (dim + dim * dim));
+  std::uint8_t* p = bytes.data();
+  std::memcpy(p, &s.count, 8);
+  std::memcpy(p + 8, &dim, 8);
+  std::memcpy(p + 16, s.mean.data(), sizeof(double) * dim);
+  std::memcpy(p + 16 + sizeof(double) * dim, s.scatter.data(), sizeof(double) * dim * dim);
+  return bytes;
+}
+
+metrics::GaussianStats decode(const std::vector<std::uint8_t>& bytes) {
+  metrics::GaussianStats s;
+  std::int64_t dim = 0;
+  std::memcpy(&s.count, bytes.data(), 8);
+  std::memcpy(&dim, bytes.data() + 8, 8);
+  s.mean.resize(dim);
+  s.scatter.resize(dim, dim);
+  std::memcpy(s.mean.data(), bytes.data() + 16, sizeof(double) * dim);
+  std::memcpy(s.scatter.data(), bytes.data() + 16 + sizeof(double) * dim,
+              sizeof(double) * dim * dim);
+  return s;
+}
+
+}  // namespace
+
+metrics::GaussianStats to_gaussian_stats(const store::StoredStatistics& stored, std::int64_t dim) {
+  metrics::GaussianStats s;
+  s.count = stored.count;
+  s.mean = Eigen::Map<const Eigen::VectorXd>(stored.mean.data(), dim);
+  // Symmetric, so row-major storage equals column-major.
+  s.scatter = Eigen::Map<const Eigen::MatrixXd>(stored.scatter.data(), dim, dim);
+  return s;
+}
+
+store::StoredStatistics to_stored_statistics(const metrics::GaussianStats& stats) {
+  store::StoredStatistics out;
+  out.count = stats.count;
+  out.mean.assign(stats.mean.data(), stats.mean.data() + stats.mean.size());
+  out.scatter.assign(stats.scatter.data(), stats.scatter.data() + stats.scatter.size());
+  return out;
+}
+
+FeatureMatrix read_valid_features(const store::FeatureStore& store) {
+  const auto& layout = store.layout();
+  auto valid = store.read_valid();
+  FeatureMatrix all(layout.rows, layout.dim);
+  if (layout.rows > 0) store.read_features(0, layout.rows, all.values.data());
+  std::int64_t kept = 0;
+  for (std::int64_t i = 0; i < layout.rows; ++i) {
+    if (!valid[i]) continue;
+    if (kept != i) std::memcpy(all.row(kept), all.row(i), sizeof(float) * layout.dim);
+    ++kept;
+  }
+  all.rows = kept;
+  all.values.resize(static_cast<std::size_t>(kept * layout.dim));
+  return all;
+}
+
+void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm& comm) {
+  std::int64_t needed = 0;
+  std::optional<std::string> error;
+  if (comm.is_root()) {
+    try {
+      auto st = store::FeatureStore::open_read(path);
+      GENSWEEP_ASSERT(st.is_complete(), "{}: statistics of an incomplete store", path.string());
+      needed = st.read_statistics() ? 0 : 1;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  comm.agree(error);
+  comm.broadcast(needed);
+  if (!needed) return;
+
+  auto st = store::FeatureStore::open_read(path);
+  const auto layout = st.layout();
+  const std::int64_t block_rows = kStatisticsBlockUnits * layout.unit_size;
+  const std::int64_t blocks = (layout.rows + block_rows - 1) / block_rows;
+  auto valid = st.read_valid();
+  metrics::GaussianStats total;
+  total.mean = Eigen::VectorXd::Zero(layout.dim);
+  total.scatter = Eigen::MatrixXd::Zero(layout.dim, layout.dim);
+  const auto rounds = (blocks + comm.size() - 1) / comm.size();
+  for (std::int64_t round = 0; round < rounds; ++round) {
+    const std::int64_t block = round * comm.size() + comm.rank();
+    std::vector<std::uint8_t> mine;
+    try {
+      if (block < blocks) {
+        const std::int64_t begin = block * block_rows;
+        const std::int64_t count = std::min(layout.rows, begin + block_rows) - begin;
+        FeatureMatrix rows(count, layout.dim);
+        st.read_features(begin, count, rows.values.data());
+        mine = encode(metrics::compute_stats(rows.view(), valid.data() + begin));
+      }
+    } catch (const std::exception& e) {
+      error = fmt::format("{}: statistics of block {}: {}", path.string(), block, e.what());
+    }
+    comm.agree(error);
+    auto gathered = comm.gather(mine);
+    if (comm.is_root()) {
+      // Merge in block order: rank r holds block round * size + r.
+      for (const auto& bytes : gathered) {
+        if (!bytes.empty()) total = metrics::merge_stats(total, decode(bytes));
+      }
+    }
+  }
+  // Readers close before the single writer opens the file.
+  { auto closing = std::move(st); }
+  comm.barrier();
+  if (comm.is_root()) {
+    try {
+      auto writer = store::FeatureStore::open_write(path);
+      writer.write_statistics(to_stored_statistics(total));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  comm.agree(error);
+}
+
+}  // namespace gensweep::pipeline

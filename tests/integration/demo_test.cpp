@@ -1,0 +1,60 @@
+// The bundled demo job end to end: it runs, prints its table, writes results that validate against
+// results_schema/results.schema.json, and its numbers behave as distortion strength says they must.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <regex>
+
+#include "support.h"
+
+namespace gensweep::testing {
+namespace {
+
+TEST(Demo, RunsEndToEndAndValidatesAgainstTheSchema) {
+  TempDir out("gensweep-demo");
+  auto r = run_gensweep({"run", (source_dir() / "jobs" / "demo.toml").string(), "--output",
+                         out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The Markdown table is printed, with a column per backbone.
+  EXPECT_NE(r.out.find("| evaluated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("random-cnn"), std::string::npos) << r.out;
+  for (const char* f : {"results.json", "results.csv", "results.md"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
+  }
+  // Schema validation with the reference validator (Debian's python3-jsonschema).
+  auto cmd = fmt::format("/usr/bin/python3 -m jsonschema -i '{}' '{}'", (out / "results.json").string(),
+                         (source_dir() / "results_schema" / "results.schema.json").string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  // Within one kind of distortion, a stronger distortion moves the set further from the
+  // reference in every feature space: FD grows with blur sigma, noise sigma, and falling JPEG
+  // quality.
+  auto j = nlohmann::json::parse(read_text(out / "results.json"));
+  std::map<std::string, std::pair<std::string, double>> strength;  // dataset -> (kind, strength)
+  std::regex derived(R"(derived: (\w+)\((\w+)=([-0-9.e]+))");
+  for (const auto& d : j["datasets"]) {
+    std::smatch m;
+    std::string source = d["source"].get<std::string>();
+    if (!std::regex_search(source, m, derived)) continue;
+    double s = std::stod(m[3]);
+    strength[d["id"].get<std::string>()] = {m[1], m[1] == "jpeg" ? -s : s};
+  }
+  int pairs_checked = 0;
+  for (const auto& a : j["entries"]) {
+    for (const auto& b : j["entries"]) {
+      if (a["backbone"] != b["backbone"]) continue;
+      auto sa = strength.find(a["evaluated"].get<std::string>());
+      auto sb = strength.find(b["evaluated"].get<std::string>());
+      if (sa == strength.end() || sb == strength.end()) continue;
+      if (sa->second.first != sb->second.first || sa->second.second >= sb->second.second) continue;
+      EXPECT_LT(a["value"].get<double>(), b["value"].get<double>())
+          << a["backbone"] << ": " << a["evaluated"] << " vs " << b["evaluated"];
+      ++pairs_checked;
+    }
+  }
+  EXPECT_GE(pairs_checked, 6);
+}
+
+}  // namespace
+}  // namespace gensweep::testing

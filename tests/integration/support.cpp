@@ -1,0 +1,57 @@
+#include "support.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "gensweep/store/feature_store.h"
+
+namespace gensweep::testing {
+
+namespace {
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+CommandResult run_gensweep(const std::vector<std::string>& args, int ranks,
+                           const std::filesystem::path& cwd) {
+  TempDir capture("gensweep-cmd");
+  std::string cmd;
+  if (!cwd.empty()) cmd += "cd " + shell_quote(cwd.string()) + " && ";
+  if (ranks > 0) {
+    cmd += fmt::format("{} -n {} --oversubscribe -x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1 ",
+                       GENSWEEP_MPIEXEC, ranks);
+  }
+  cmd += shell_quote(GENSWEEP_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote((capture / "out").string()) + " 2>" + shell_quote((capture / "err").string());
+  CommandResult r;
+  int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_text(capture / "out");
+  r.err = read_text(capture / "err");
+  return r;
+}
+
+void copy_cifar_images(const std::filesystem::path& dir, int first, int count) {
+  std::filesystem::create_directories(dir);
+  for (int i = first; i < first + count; ++i) {
+    auto name = fmt::format("{:04d}.png", i);
+    std::filesystem::copy_file(source_dir() / "data" / "cifar10-846" / name, dir / name,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+FeatureMatrix read_store_features(const std::filesystem::path& path) {
+  auto st = store::FeatureStore::open_read(path);
+  FeatureMatrix m(st.layout().rows, st.layout().dim);
+  st.read_features(0, m.rows, m.values.data());
+  return m;
+}
+
+}  // namespace gensweep::testing

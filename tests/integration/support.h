@@ -1,0 +1,29 @@
+#pragma once
+// Running the real gensweep binary (alone or under mpirun) and making small image datasets.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gensweep/core/matrix_view.h"
+#include "test_util.h"
+
+namespace gensweep::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `gensweep args...` (under `mpirun -n ranks` when ranks > 0) in `cwd`.
+CommandResult run_gensweep(const std::vector<std::string>& args, int ranks = 0,
+                           const std::filesystem::path& cwd = {});
+
+// Copies the first `count` images of the bundled CIFAR-10 set (data/cifar10-846) into `dir`.
+void copy_cifar_images(const std::filesystem::path& dir, int first, int count);
+
+// All features of a store, as written (invalid rows included).
+FeatureMatrix read_store_features(const std::filesystem::path& store);
+
+}  // namespace gensweep::testing
