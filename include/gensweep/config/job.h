@@ -1,0 +1,78 @@
+#pragma once
+// A job file as typed structs: what `gensweep` runs. Produced only by the loader (loader.h), which
+// validates every field, applies presets and defaults and makes paths absolute; everything
+// downstream can trust these values.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gensweep/config/backbone.h"
+#include "gensweep/config/dataset.h"
+#include "gensweep/config/source_location.h"
+
+namespace gensweep::config {
+
+enum class DeviceKind {
+  kCpu,   // "cpu"
+  kAuto,  // "auto": a GPU when one is usable, else the CPU
+  kCuda,  // "cuda" (index -1: one per rank) or "cuda:N"
+};
+struct Device {
+  static constexpr int kMaxIndex = 1023;
+  DeviceKind kind = DeviceKind::kCpu;
+  int index = -1;           // kCuda only: 0..1023, or -1 when not pinned
+  std::string str() const;  // "cpu", "auto", "cuda", "cuda:1"
+  bool operator==(const Device&) const = default;
+};
+
+// [compute]: how to run. None of these changes a result (results do not depend on batch size,
+// threads or ranks) except the failure policy.
+struct ComputeConfig {
+  static constexpr int kMinBatchSize = 1, kMaxBatchSize = 65536;
+  static constexpr int kMaxThreads = 1024;
+  static constexpr int kMinUnitSize = 1, kMaxUnitSize = 1 << 20;
+  int batch_size = 64;                        // 1..65536: images per forward pass
+  int threads = 0;                            // 0..1024; 0 = cores / ranks
+  Device device;                              // "cpu" by default
+  int unit_size = 256;                        // 1..1048576: images per resumable work unit
+  std::int64_t max_failed_images = 0;         // >= 0: the job fails when more images fail to decode
+  std::int64_t max_image_pixels = 178956970;  // >= 1: larger images fail (PIL's bomb limit)
+  SourceLocation where;                       // the [compute] header (line 0 when absent)
+};
+
+// [[comparisons]]: one reference against several evaluated datasets, in several feature spaces.
+struct ComparisonConfig {
+  std::string reference;               // a dataset id
+  std::vector<std::string> evaluated;  // dataset ids: non-empty, no repeats, not the reference
+  // Backbone ids, resolved: when the file omits the key, every backbone that applies to all the
+  // comparison's datasets, in job order.
+  std::vector<std::string> backbones;
+  std::vector<std::string> metrics;  // metric names, ["fd"] by default
+  SourceLocation where;              // the [[comparisons]] header
+};
+
+struct Job {
+  std::string name;                    // a valid name
+  std::filesystem::path job_file;      // absolute
+  std::filesystem::path output_dir;    // absolute
+  std::filesystem::path presets_file;  // absolute; empty when no presets file was available
+  ComputeConfig compute;
+  std::vector<DatasetConfig> datasets;
+  std::vector<BackboneConfig> backbones;
+  std::vector<ComparisonConfig> comparisons;
+  SourceLocation where;  // the [job] header
+};
+
+// Look-ups by id; an unknown id throws ConfigError (ids in a loaded job are already checked, so
+// this means a caller asked for something the job does not define).
+const DatasetConfig& find_dataset(const Job& job, std::string_view id);
+const BackboneConfig& find_backbone(const Job& job, std::string_view id);
+
+// Whether `backbone` can produce features for `dataset`: image datasets take every non-external
+// backbone; a features dataset takes only the external backbone it names.
+bool backbone_applies(const DatasetConfig& dataset, const BackboneConfig& backbone);
+
+}  // namespace gensweep::config

@@ -1,0 +1,165 @@
+// The canonical form is a job file in a fixed shape: sections and keys in a fixed order, one
+// spelling per value, every default written out, presets replaced by their resolved parameters,
+// paths absolute. Two jobs that mean the same thing print the same text (and hash); any change
+// that can change what runs or where results go changes it. Source locations and preset names do
+// not appear: they do not change what runs.
+
+#include "gensweep/config/canonical.h"
+
+#include <fmt/format.h>
+
+#include "gensweep/core/sha256.h"
+#include "text.h"
+
+namespace gensweep::config {
+namespace {
+
+using detail::format_double;
+using detail::toml_quote;
+
+std::string quote_path(const std::filesystem::path& path) {
+  return toml_quote(path.string());
+}
+
+std::string string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += toml_quote(items[i]);
+  }
+  return out + "]";
+}
+
+template <typename T, std::size_t N>
+std::string number_array(const std::array<T, N>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) out += ", ";
+    if constexpr (std::is_floating_point_v<T>)
+      out += format_double(items[i]);
+    else
+      out += fmt::format("{}", items[i]);
+  }
+  return out + "]";
+}
+
+struct Writer {
+  std::string out;
+  void line(std::string_view key, std::string_view value) {
+    out += fmt::format("{} = {}\n", key, value);
+  }
+  void line(std::string_view key, std::int64_t value) {
+    out += fmt::format("{} = {}\n", key, value);
+  }
+};
+
+std::string distortion_table(const Distortion& distortion) {
+  struct Visitor {
+    std::string operator()(const GaussianBlur& d) const {
+      return fmt::format("sigma = {}", format_double(d.sigma));
+    }
+    std::string operator()(const GaussianNoise& d) const {
+      return fmt::format("sigma = {}", format_double(d.sigma));
+    }
+    std::string operator()(const Jpeg& d) const { return fmt::format("quality = {}", d.quality); }
+    std::string operator()(const ColorShift& d) const {
+      return fmt::format("shift = {}", number_array(d.shift));
+    }
+  };
+  return fmt::format("{{ kind = {}, {} }}", toml_quote(distortion_kind(distortion)),
+                     std::visit(Visitor{}, distortion));
+}
+
+void write_dataset(Writer& w, const DatasetConfig& dataset) {
+  w.out += "\n[[datasets]]\n";
+  w.line("id", toml_quote(dataset.id));
+  w.line("source", toml_quote(source_name(dataset.source)));
+  if (const auto* folder = std::get_if<FolderSource>(&dataset.source)) {
+    w.line("path", quote_path(folder->path));
+    w.line("offset", folder->offset);
+    if (folder->limit) w.line("limit", *folder->limit);
+  } else if (const auto* derived = std::get_if<DerivedSource>(&dataset.source)) {
+    w.line("base", toml_quote(derived->base));
+    w.line("distortion", distortion_table(derived->distortion));
+    w.line("seed", static_cast<std::int64_t>(derived->seed));
+  } else if (const auto* features = std::get_if<FeaturesSource>(&dataset.source)) {
+    std::string path = features->file.string();
+    if (features->format == FeaturesFormat::kHdf5) path += ":" + features->hdf5_dataset;
+    w.line("path", toml_quote(path));
+    w.line("backbone", toml_quote(features->backbone));
+  }
+}
+
+void write_weights(Writer& w, const std::filesystem::path& weights,
+                   const std::optional<std::string>& sha256) {
+  w.line("weights", quote_path(weights));
+  if (sha256) w.line("sha256", toml_quote(*sha256));
+}
+
+void write_backbone(Writer& w, const BackboneConfig& backbone) {
+  w.out += "\n[[backbones]]\n";
+  w.line("id", toml_quote(backbone.id));
+  w.line("kind", toml_quote(backbone.kind()));
+  if (const auto* p = std::get_if<PixelsParams>(&backbone.params)) {
+    w.line("size", p->size);
+  } else if (const auto* p = std::get_if<RandomCnnParams>(&backbone.params)) {
+    w.line("dim", p->dim);
+    w.line("seed", static_cast<std::int64_t>(p->seed));
+    w.line("input_size", p->input_size);
+    w.line("width", p->width);
+  } else if (const auto* p = std::get_if<ExternalParams>(&backbone.params)) {
+    if (p->dim) w.line("dim", *p->dim);
+  } else if (const auto* p = std::get_if<FidInceptionParams>(&backbone.params)) {
+    write_weights(w, p->weights, p->sha256);
+    w.line("layer", toml_quote(p->layer));
+    w.line("resize", toml_quote(resize_filter_name(p->resize)));
+  } else if (const auto* p = std::get_if<TorchscriptParams>(&backbone.params)) {
+    write_weights(w, p->weights, p->sha256);
+    w.line("output", toml_quote(p->output));
+    if (p->dim) w.line("dim", *p->dim);
+    w.line("input_size", p->input_size);
+    w.line("resize", toml_quote(resize_filter_name(p->resize)));
+    w.line("crop", toml_quote(crop_policy_name(p->crop)));
+    w.line("input_range", toml_quote(input_range_name(p->input_range)));
+    w.line("mean", number_array(p->mean));
+    w.line("std", number_array(p->std));
+  }
+}
+
+}  // namespace
+
+std::string canonical_form(const Job& job) {
+  Writer w;
+  w.out = "# gensweep canonical job, format 1: presets applied, defaults filled, paths absolute\n";
+  w.out += "\n[job]\n";
+  w.line("name", toml_quote(job.name));
+  w.line("output", quote_path(job.output_dir));
+
+  const ComputeConfig& c = job.compute;
+  w.out += "\n[compute]\n";
+  w.line("batch_size", c.batch_size);
+  w.line("threads", c.threads);
+  w.line("device", toml_quote(c.device.str()));
+  w.line("unit_size", c.unit_size);
+  w.line("max_failed_images", c.max_failed_images);
+  w.line("max_image_pixels", c.max_image_pixels);
+
+  for (const auto& dataset : job.datasets)
+    write_dataset(w, dataset);
+  for (const auto& backbone : job.backbones)
+    write_backbone(w, backbone);
+  for (const auto& comparison : job.comparisons) {
+    w.out += "\n[[comparisons]]\n";
+    w.line("reference", toml_quote(comparison.reference));
+    w.line("evaluated", string_array(comparison.evaluated));
+    w.line("backbones", string_array(comparison.backbones));
+    w.line("metrics", string_array(comparison.metrics));
+  }
+  return w.out;
+}
+
+std::string config_hash(const Job& job) {
+  return sha256_hex(canonical_form(job));
+}
+
+}  // namespace gensweep::config

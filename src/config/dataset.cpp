@@ -1,0 +1,15 @@
+#include "gensweep/config/dataset.h"
+
+#include "gensweep/config/distortion.h"
+
+namespace gensweep::config {
+
+std::string_view distortion_kind(const Distortion& distortion) {
+  return std::visit([](const auto& d) { return d.kKind; }, distortion);
+}
+
+std::string_view source_name(const DatasetSource& source) {
+  return std::visit([](const auto& s) { return s.kName; }, source);
+}
+
+}  // namespace gensweep::config

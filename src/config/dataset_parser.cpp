@@ -1,0 +1,160 @@
+// [[datasets]] tables to DatasetConfig. Cross-references (bases, backbones) are checked later in
+// job_loader.cpp, once every dataset and backbone is known.
+
+#include <array>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "gensweep/core/strings.h"
+#include "parsers.h"
+
+namespace gensweep::config::detail {
+namespace {
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+constexpr std::array<std::string_view, 3> kSources = {FolderSource::kName, DerivedSource::kName,
+                                                      FeaturesSource::kName};
+// Every key a dataset table may hold, whatever its source.
+constexpr std::array<std::string_view, 9> kAllDatasetKeys = {
+    "id", "source", "path", "offset", "limit", "base", "distortion", "seed", "backbone"};
+constexpr std::array<std::string_view, 4> kDistortionKinds = {
+    GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind};
+
+Distortion parse_distortion(const Value& value) {
+  TableReader table = value.as_table();
+  static constexpr std::array<std::string_view, 4> kAllKeys = {"kind", "sigma", "quality", "shift"};
+  table.note_known(kAllKeys);
+  const std::size_t kind =
+      table.require("kind").as_choice(kDistortionKinds, "distortion kind", "distortion kinds");
+  switch (kind) {
+    case 0: {
+      static constexpr std::array<std::string_view, 2> kKeys = {"kind", "sigma"};
+      table.check_keys(kKeys);
+      return GaussianBlur{table.require("sigma").as_positive()};
+    }
+    case 1: {
+      static constexpr std::array<std::string_view, 2> kKeys = {"kind", "sigma"};
+      table.check_keys(kKeys);
+      return GaussianNoise{table.require("sigma").as_positive()};
+    }
+    case 2: {
+      static constexpr std::array<std::string_view, 2> kKeys = {"kind", "quality"};
+      table.check_keys(kKeys);
+      return Jpeg{
+          static_cast<int>(table.require("quality").as_int(Jpeg::kMinQuality, Jpeg::kMaxQuality))};
+    }
+    default: {
+      static constexpr std::array<std::string_view, 2> kKeys = {"kind", "shift"};
+      table.check_keys(kKeys);
+      const Value shift = table.require("shift");
+      const std::vector<Value> channels = shift.as_array();
+      if (channels.size() != 3)
+        shift.fail(fmt::format("expected 3 integers [r, g, b], got {} values", channels.size()));
+      ColorShift out;
+      for (std::size_t c = 0; c < 3; ++c)
+        out.shift[c] =
+            static_cast<int>(channels[c].as_int(ColorShift::kMinShift, ColorShift::kMaxShift));
+      return out;
+    }
+  }
+}
+
+FolderSource parse_folder(TableReader& table, const LoadOptions& options) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "offset",
+                                                            "limit"};
+  table.check_keys(kKeys);
+  FolderSource folder;
+  const Value path = table.require("path");
+  folder.path = path.as_path();
+  if (options.check_paths) check_directory(path, folder.path);
+  if (auto offset = table.get("offset")) folder.offset = offset->as_int(0, kInt64Max);
+  if (auto limit = table.get("limit")) folder.limit = limit->as_int(1, kInt64Max);
+  return folder;
+}
+
+DerivedSource parse_derived(TableReader& table, DatasetRefs& refs) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "base", "distortion",
+                                                            "seed"};
+  table.check_keys(kKeys);
+  DerivedSource derived;
+  const Value base = table.require("base");
+  derived.base = base.as_string();
+  refs.ref_path = base.path();
+  refs.ref_where = base.where();
+  derived.distortion = parse_distortion(table.require("distortion"));
+  if (auto seed = table.get("seed"))
+    derived.seed = static_cast<std::uint64_t>(seed->as_int(0, kInt64Max));
+  return derived;
+}
+
+FeaturesSource parse_features(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
+  static constexpr std::array<std::string_view, 4> kKeys = {"id", "source", "path", "backbone"};
+  table.check_keys(kKeys);
+  FeaturesSource features;
+  const Value path = table.require("path");
+  const std::string text = path.as_string();
+  // "feats.h5:/group/dataset": the part after the last ':' names an HDF5 dataset when the part
+  // before it is an HDF5 file.
+  std::string file_text = text;
+  const std::size_t colon = text.rfind(':');
+  if (colon != std::string::npos) {
+    const std::string before = text.substr(0, colon);
+    if (ends_with_ci(before, ".h5") || ends_with_ci(before, ".hdf5")) {
+      file_text = before;
+      features.hdf5_dataset = text.substr(colon + 1);
+      if (features.hdf5_dataset.size() < 2 || features.hdf5_dataset[0] != '/')
+        path.fail(
+            fmt::format("expected an absolute HDF5 dataset path after ':' (\"{}:/group/name\"), "
+                        "got \"{}\"",
+                        before, text));
+    }
+  }
+  if (ends_with_ci(file_text, ".npy")) {
+    features.format = FeaturesFormat::kNpy;
+  } else if (ends_with_ci(file_text, ".h5") || ends_with_ci(file_text, ".hdf5")) {
+    features.format = FeaturesFormat::kHdf5;
+    if (features.hdf5_dataset.empty())
+      features.hdf5_dataset = std::string(FeaturesSource::kDefaultHdf5Dataset);
+  } else {
+    path.fail(fmt::format(
+        "expected a .npy file, or an .h5/.hdf5 file with an optional \":/dataset\" suffix, got "
+        "\"{}\"",
+        text));
+  }
+  features.file = std::filesystem::path(file_text).is_absolute()
+                      ? std::filesystem::path(file_text).lexically_normal()
+                      : (path.document().base_dir / file_text).lexically_normal();
+  if (options.check_paths) check_file(path, features.file);
+  const Value backbone = table.require("backbone");
+  features.backbone = backbone.as_string();
+  refs.ref_path = backbone.path();
+  refs.ref_where = backbone.where();
+  return features;
+}
+
+}  // namespace
+
+DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
+  DatasetConfig dataset;
+  dataset.where = table.where();
+  table.note_known(kAllDatasetKeys);
+  const Value id = table.require("id");
+  dataset.id = id.as_name();
+  refs.id_where = id.where();
+  switch (table.require("source").as_choice(kSources, "source", "sources")) {
+    case 0:
+      dataset.source = parse_folder(table, options);
+      break;
+    case 1:
+      dataset.source = parse_derived(table, refs);
+      break;
+    default:
+      dataset.source = parse_features(table, options, refs);
+      break;
+  }
+  return dataset;
+}
+
+}  // namespace gensweep::config::detail

@@ -1,0 +1,46 @@
+#include "gensweep/config/job.h"
+
+#include <fmt/format.h>
+
+#include "gensweep/core/error.h"
+
+namespace gensweep::config {
+
+std::string SourceLocation::str() const {
+  if (line <= 0) return file;
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+std::string Device::str() const {
+  switch (kind) {
+    case DeviceKind::kCpu:
+      return "cpu";
+    case DeviceKind::kAuto:
+      return "auto";
+    case DeviceKind::kCuda:
+      return index < 0 ? "cuda" : fmt::format("cuda:{}", index);
+  }
+  return "?";
+}
+
+const DatasetConfig& find_dataset(const Job& job, std::string_view id) {
+  for (const auto& dataset : job.datasets)
+    if (dataset.id == id) return dataset;
+  throw ConfigError(
+      fmt::format("{}: job \"{}\" has no dataset \"{}\"", job.where.str(), job.name, id));
+}
+
+const BackboneConfig& find_backbone(const Job& job, std::string_view id) {
+  for (const auto& backbone : job.backbones)
+    if (backbone.id == id) return backbone;
+  throw ConfigError(
+      fmt::format("{}: job \"{}\" has no backbone \"{}\"", job.where.str(), job.name, id));
+}
+
+bool backbone_applies(const DatasetConfig& dataset, const BackboneConfig& backbone) {
+  if (const auto* features = std::get_if<FeaturesSource>(&dataset.source))
+    return backbone.is_external() && features->backbone == backbone.id;
+  return !backbone.is_external();
+}
+
+}  // namespace gensweep::config

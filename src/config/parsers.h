@@ -1,0 +1,68 @@
+#pragma once
+// The per-section parsers behind parse_job (job_loader.cpp). Private to the config module.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gensweep/config/backbone.h"
+#include "gensweep/config/dataset.h"
+#include "gensweep/config/loader.h"
+#include "toml_reader.h"
+
+namespace gensweep::config::detail {
+
+// Where a dataset's references were written, for the cross-checks that run once every dataset and
+// backbone is known.
+struct DatasetRefs {
+  SourceLocation id_where;
+  std::string ref_path;  // "datasets[i].base" or "datasets[i].backbone"; empty for folders
+  SourceLocation ref_where;
+};
+
+DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs);
+
+// The presets file, parsed on first use (a job that names no preset never reads it).
+class PresetLibrary {
+ public:
+  PresetLibrary(std::string_view text, std::filesystem::path file, const LoadOptions& options)
+      : text_(text), file_(std::move(file)), check_paths_(options.check_paths) {}
+
+  struct Preset {
+    const toml::table* table;
+    const Document* doc;
+    std::string path;  // "presets.<name>"
+    std::string kind;  // validated
+  };
+  // The preset named by `name` (the value of a backbone's `preset` key), or fails there.
+  Preset find(const Value& name);
+  // Every preset name, in file order (validated).
+  std::vector<std::string> names();
+
+ private:
+  const toml::table& presets_table();
+
+  std::string_view text_;
+  std::filesystem::path file_;
+  bool check_paths_;
+  std::unique_ptr<Document> doc_;
+  const toml::table* presets_ = nullptr;
+};
+
+// A backbone's `kind` value as the index of its BackboneParams alternative, or fails there.
+std::size_t parse_backbone_kind(const Value& value);
+// Declares every key some backbone kind accepts (see TableReader::note_known).
+void note_backbone_keys(TableReader& table);
+
+BackboneConfig parse_backbone(TableReader& table, PresetLibrary& presets,
+                              const LoadOptions& options);
+
+// Fails at `value` unless `path` is an existing directory (or an existing regular file).
+void check_directory(const Value& value, const std::filesystem::path& path);
+void check_file(const Value& value, const std::filesystem::path& path);
+
+// A preset directory holds backbones.toml; a path to a file names the presets file itself.
+std::filesystem::path presets_file_in(const std::filesystem::path& presets);
+
+}  // namespace gensweep::config::detail
