@@ -17,33 +17,35 @@ namespace gensweep::report {
 inline constexpr const char* kSchemaName = "gensweep-results";
 inline constexpr int kSchemaVersion = 1;
 
+// Every member has a default initialiser so that partial designated initialisation
+// ({.id = "clean", .images = 10}) is complete and -Wextra stays quiet.
 struct DatasetSummary {
-  std::string id;
+  std::string id{};
   // Where the images came from, for a human: "folder: /abs/path",
   // "derived: gaussian_blur(sigma=2) of clean", "features: x.npy".
-  std::string source;
-  std::int64_t images = 0;  // images in the source
-  std::int64_t valid = 0;   // images whose features were written
-  std::int64_t failed = 0;  // images that could not be decoded or processed
-  std::string fingerprint;  // content hash of the dataset (store provenance)
+  std::string source{};
+  std::int64_t images = 0;    // images in the source
+  std::int64_t valid = 0;     // images whose features were written
+  std::int64_t failed = 0;    // images that could not be decoded or processed
+  std::string fingerprint{};  // content hash of the dataset (store provenance)
   bool operator==(const DatasetSummary&) const = default;
 };
 
 struct BackboneSummary {
-  std::string id;
-  std::string kind;  // "fid-inception", "torchscript", "pixels", ...
+  std::string id{};
+  std::string kind{};  // "fid-inception", "torchscript", "pixels", ...
   std::int64_t dim = 0;
-  std::string identity;  // sha256 (hex) of the weights, or of the spec for built-ins
-  std::string preprocessing;
+  std::string identity{};  // sha256 (hex) of the weights, or of the spec for built-ins
+  std::string preprocessing{};
   bool operator==(const BackboneSummary&) const = default;
 };
 
 // One number: metric(reference, evaluated) in one backbone's feature space.
 struct MetricEntry {
-  std::string reference;
-  std::string evaluated;
-  std::string backbone;
-  std::string metric;
+  std::string reference{};
+  std::string evaluated{};
+  std::string backbone{};
+  std::string metric{};
   double value = 0;  // may be non-finite; JSON writes it as null plus a note (JSON has no NaN)
   // Free-form facts about how the value was computed: FD route, n1, n2, dim, ranks, minimum
   // eigenvalue, regularisation. Reserved keys (results_schema/README.md): "fallback" (a numerical
@@ -53,28 +55,28 @@ struct MetricEntry {
 };
 
 struct StoreSummary {
-  std::string dataset;
-  std::string backbone;
-  std::string path;
+  std::string dataset{};
+  std::string backbone{};
+  std::string path{};
   bool reused = false;  // true when an existing store matched the job's provenance
   bool operator==(const StoreSummary&) const = default;
 };
 
 struct RunResults {
-  std::string job_name;
-  std::string job_file;
-  std::string config_hash;  // sha256 (hex) of the resolved job configuration
-  std::string tool_version;
-  std::string git_commit;
-  std::string created_utc;  // "2026-01-31T12:00:00Z", see utc_timestamp()
+  std::string job_name{};
+  std::string job_file{};
+  std::string config_hash{};  // sha256 (hex) of the resolved job configuration
+  std::string tool_version{};
+  std::string git_commit{};
+  std::string created_utc{};  // "2026-01-31T12:00:00Z", see utc_timestamp()
   int ranks = 1;
   double seconds = 0;  // wall-clock duration of the run
   // Job order: tables list datasets and backbones in the order given here.
-  std::vector<DatasetSummary> datasets;
-  std::vector<BackboneSummary> backbones;
-  std::vector<StoreSummary> stores;
-  std::vector<MetricEntry> entries;
-  std::vector<std::string> warnings;
+  std::vector<DatasetSummary> datasets{};
+  std::vector<BackboneSummary> backbones{};
+  std::vector<StoreSummary> stores{};
+  std::vector<MetricEntry> entries{};
+  std::vector<std::string> warnings{};
   bool operator==(const RunResults&) const = default;
 };
 

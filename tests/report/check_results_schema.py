@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Validates a results.json written by gensweep against results_schema/results.schema.json.
+
+Without --negative: the file must be valid (and the schema itself valid draft 2020-12).
+With --negative: each mutation below applied to a copy of the file must be REJECTED; a schema that
+accepts any of them is too loose. Exits 77 (ctest: skipped) when python3-jsonschema is missing.
+"""
+
+import argparse
+import copy
+import json
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    print("SKIP: needs Debian's python3-jsonschema (apt-get install -y python3-jsonschema)")
+    sys.exit(77)
+
+
+# Each mutation returns the path of the object it changed, so the test can check that the schema
+# rejects the document THERE and not because of some unrelated problem.
+def delete(path):
+    def mutate(doc):
+        *parents, last = path
+        node = doc
+        for key in parents:
+            node = node[key]
+        del node[last]
+        return list(parents)
+    return mutate
+
+
+def assign(path, value):
+    def mutate(doc):
+        *parents, last = path
+        node = doc
+        for key in parents:
+            node = node[key]
+        node[last] = value
+        return list(parents)
+    return mutate
+
+
+# (what the mutation breaks, mutation). Paths index the sample written by write_sample_results.
+MUTATIONS = [
+    ("missing top-level field", delete(["config_hash"])),
+    ("missing entries", delete(["entries"])),
+    ("extra top-level field", assign(["extra"], 1)),
+    ("wrong schema name", assign(["schema"], "something-else")),
+    ("newer schema_version", assign(["schema_version"], 2)),
+    ("schema_version as string", assign(["schema_version"], "1")),
+    ("ranks as string", assign(["ranks"], "2")),
+    ("ranks zero", assign(["ranks"], 0)),
+    ("ranks fractional", assign(["ranks"], 1.5)),
+    ("negative seconds", assign(["seconds"], -1)),
+    ("created_utc not ISO 8601 UTC", assign(["created_utc"], "31/01/2026 12:00")),
+    ("config_hash not sha256 hex", assign(["config_hash"], "ABC")),
+    ("warnings not strings", assign(["warnings", 0], 7)),
+    ("dataset missing id", delete(["datasets", 0, "id"])),
+    ("dataset extra field", assign(["datasets", 0, "colour"], "red")),
+    ("dataset negative failed", assign(["datasets", 0, "failed"], -1)),
+    ("dataset images as float", assign(["datasets", 0, "images"], 100.5)),
+    ("dataset empty id", assign(["datasets", 0, "id"], "")),
+    ("backbone missing dim", delete(["backbones", 0, "dim"])),
+    ("backbone identity not sha256", assign(["backbones", 0, "identity"], "weights.pt")),
+    ("backbone dim zero", assign(["backbones", 0, "dim"], 0)),
+    ("store reused as string", assign(["stores", 0, "reused"], "yes")),
+    ("store extra field", assign(["stores", 0, "size"], 3)),
+    ("entry missing value", delete(["entries", 0, "value"])),
+    ("entry missing diagnostics", delete(["entries", 0, "diagnostics"])),
+    ("entry value as string", assign(["entries", 0, "value"], "12.3")),
+    ("entry extra field", assign(["entries", 0, "unit"], "none")),
+    ("entry metric not a string", assign(["entries", 0, "metric"], 3)),
+    ("null value without non_finite note", assign(["entries", 0, "value"], None)),
+    ("diagnostics n1 negative", assign(["entries", 0, "diagnostics", "n1"], -5)),
+    ("diagnostics route not string", assign(["entries", 0, "diagnostics", "route"], 1)),
+    ("non_finite kind unknown", assign(["entries", 4, "diagnostics", "non_finite", "/value"], "NaN")),
+    ("non_finite pointer outside the entry",
+     assign(["entries", 4, "diagnostics", "non_finite", "/seconds"], "nan")),
+    ("non_finite note dropped for a null value", delete(["entries", 4, "diagnostics", "non_finite"])),
+    ("fallback empty", assign(["entries", 2, "diagnostics", "fallback"], "")),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--schema", required=True)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--negative", action="store_true")
+    args = parser.parse_args()
+
+    with open(args.schema, encoding="utf-8") as f:
+        schema = json.load(f)
+    with open(args.results, encoding="utf-8") as f:
+        document = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if not args.negative:
+        for e in errors:
+            print(f"INVALID at /{'/'.join(map(str, e.absolute_path))}: {e.message}")
+        if errors:
+            return 1
+        print(f"OK: {args.results} is valid")
+        return 0
+
+    if errors:
+        print("the unmutated sample is already invalid; run the positive test first")
+        return 1
+    accepted = []
+    for name, mutate in MUTATIONS:
+        mutated = copy.deepcopy(document)
+        where = mutate(mutated)
+        here = [e for e in validator.iter_errors(mutated)
+                if list(e.absolute_path)[:len(where)] == where]
+        if not here:
+            accepted.append(name)
+            print(f"ACCEPTED (schema too loose): {name}")
+        else:
+            print(f"rejected as expected: {name}: {here[0].message}")
+    if accepted:
+        return 1
+    print(f"OK: all {len(MUTATIONS)} mutations rejected")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

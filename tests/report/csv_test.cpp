@@ -1,0 +1,68 @@
+#include "gensweep/report/csv.h"
+#include "sample_results.h"
+#include "test_util.h"
+
+#include <limits>
+
+namespace gensweep::report {
+namespace {
+
+TEST(ReportCsv, FieldQuotingFollowsRfc4180) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field(""), "");
+  EXPECT_EQ(csv_field("with space"), "with space");  // spaces are data, no quotes needed
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("\""), "\"\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_field("cr\rlf"), "\"cr\rlf\"");
+  EXPECT_EQ(csv_field("célèbA"), "célèbA");
+}
+
+TEST(ReportCsv, SampleExactText) {
+  EXPECT_EQ(to_csv(testing::sample_results()),
+            "reference,evaluated,backbone,metric,value,dim,min_eigenvalue,n1,n2,route,fallback,"
+            "regularisation,subsets,std\n"
+            "clean,blur2,inception,fd,12.345649,2048,-1.5e-12,99,100,eigen,,,,\n"
+            "clean,blur2,clip,fd,0.5,,,99,100,eigen,,,,\n"
+            "clean,noise,clip,fd,1,,,,,sqrtm,eps=1e-06 added to both covariance diagonals,1e-06,,\n"
+            "clean,blur2,inception,kid,0.00123456789,,,,,,,,100,\n"
+            "clean,noise,inception,kid,nan,,,,,,,,100,inf\n");
+}
+
+TEST(ReportCsv, AwkwardIdsAreQuoted) {
+  RunResults r;
+  r.entries.push_back({"ffhq, 1024", "model \"A\"", "clip\nvit", "fd", 0.1, {}});
+  EXPECT_EQ(to_csv(r),
+            "reference,evaluated,backbone,metric,value\n"
+            "\"ffhq, 1024\",\"model \"\"A\"\"\",\"clip\nvit\",fd,0.1\n");
+}
+
+TEST(ReportCsv, DiagnosticsCells) {
+  RunResults r;
+  r.entries.push_back(
+      {"a",
+       "b",
+       "c",
+       "fd",
+       -std::numeric_limits<double>::infinity(),
+       {{"ok", true}, {"note", nullptr}, {"ranks", {0, 1}}, {"value", "clash"}, {"text", "x, y"}}});
+  r.entries.push_back({"a", "b", "c", "kid", std::numeric_limits<double>::max(), {}});
+  EXPECT_EQ(to_csv(r),
+            "reference,evaluated,backbone,metric,value,note,ok,ranks,text,diagnostics.value\n"
+            "a,b,c,fd,-inf,,true,\"[0,1]\",\"x, y\",clash\n"
+            "a,b,c,kid,1.7976931348623157e+308,,,,,\n");
+}
+
+TEST(ReportCsv, NoEntriesIsJustTheHeader) {
+  EXPECT_EQ(to_csv(RunResults{}), "reference,evaluated,backbone,metric,value\n");
+}
+
+TEST(ReportCsv, WriteCsv) {
+  testing::TempDir dir;
+  write_csv(testing::sample_results(), dir / "results.csv");
+  EXPECT_EQ(testing::read_text(dir / "results.csv"), to_csv(testing::sample_results()));
+}
+
+}  // namespace
+}  // namespace gensweep::report
