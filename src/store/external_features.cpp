@@ -1,0 +1,178 @@
+#include "gensweep/store/external_features.h"
+
+#include "hdf5_errors.h"
+#include "hdf5_handles.h"
+#include "npy_reader.h"
+
+#include "gensweep/core/error.h"
+#include "gensweep/core/strings.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace gensweep::store {
+
+using detail::check_id;
+using detail::check_status;
+using detail::DatasetHandle;
+using detail::DataspaceHandle;
+using detail::DatatypeHandle;
+using detail::FileHandle;
+
+namespace {
+
+herr_t collect_name(hid_t group, const char* name, const H5L_info_t* /*info*/, void* data) {
+  auto* names = static_cast<std::vector<std::string>*>(data);
+  H5O_info_t info{};
+  const bool is_group =
+      H5Oget_info_by_name(group, name, &info, H5P_DEFAULT) >= 0 && info.type == H5O_TYPE_GROUP;
+  names->push_back(std::string("/") + name + (is_group ? "/" : ""));
+  return 0;
+}
+
+std::string top_level_names(hid_t file) {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &index, collect_name, &names);
+  H5Eclear2(H5E_DEFAULT);
+  if (names.empty()) return "the file has no top-level objects";
+  std::sort(names.begin(), names.end());
+  return "top-level names: " + join(names, ", ");
+}
+
+bool object_exists(hid_t file, const std::string& path) {
+  // Check each component, so that "/missing/x" is "not found", not an HDF5 error.
+  std::size_t start = path.front() == '/' ? 1 : 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::string partial = path.substr(0, slash);
+    if (!partial.empty() && partial != "/" && H5Lexists(file, partial.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+FeatureMatrix read_hdf5_features(const std::filesystem::path& file_path, std::string dataset_path) {
+  detail::quiet_hdf5();
+  if (dataset_path.empty() || dataset_path.front() != '/') dataset_path = "/" + dataset_path;
+  const std::string context =
+      fmt::format("external features '{}:{}'", file_path.string(), dataset_path);
+  std::error_code ec;
+  GENSWEEP_CHECK(std::filesystem::exists(file_path, ec), IoError, "{}: file '{}' does not exist",
+                 context, file_path.string());
+  FileHandle file(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file)
+    throw IoError(detail::with_hdf5_detail(
+        fmt::format("{}: cannot open '{}' as an HDF5 file", context, file_path.string())));
+  if (!object_exists(file.get(), dataset_path))
+    throw IoError(fmt::format("{}: no dataset '{}' in the file ({})", context, dataset_path,
+                              top_level_names(file.get())));
+  H5O_info_t info{};
+  check_status<IoError>(
+      H5Oget_info_by_name(file.get(), dataset_path.c_str(), &info, H5P_DEFAULT),
+      [&] { return fmt::format("{}: cannot inspect '{}'", context, dataset_path); });
+  GENSWEEP_CHECK(info.type == H5O_TYPE_DATASET, IoError, "{}: '{}' is a group, not a dataset ({})",
+                 context, dataset_path, top_level_names(file.get()));
+  DatasetHandle dataset(
+      check_id<IoError>(H5Dopen2(file.get(), dataset_path.c_str(), H5P_DEFAULT),
+                        [&] { return fmt::format("{}: cannot open the dataset", context); }));
+  DatatypeHandle type(check_id<IoError>(H5Dget_type(dataset.get()), [&] {
+    return fmt::format("{}: cannot read the dataset's type", context);
+  }));
+  DataspaceHandle space(check_id<IoError>(H5Dget_space(dataset.get()), [&] {
+    return fmt::format("{}: cannot read the dataset's shape", context);
+  }));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  const std::size_t size = H5Tget_size(type.get());
+  if (H5Tget_class(type.get()) != H5T_FLOAT || (size != 4 && size != 8)) {
+    const char* kind = H5Tget_class(type.get()) == H5T_INTEGER  ? "integer"
+                       : H5Tget_class(type.get()) == H5T_FLOAT  ? "float"
+                       : H5Tget_class(type.get()) == H5T_STRING ? "string"
+                                                                : "non-numeric";
+    throw IoError(fmt::format("{}: dataset has dtype {}{}; expected float32 or float64", context,
+                              kind, 8 * size));
+  }
+  if (rank != 2) {
+    std::string shape;
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      shape += (i ? " x " : "") + std::to_string(dims[i]);
+    throw IoError(
+        fmt::format("{}: dataset is {}-D [{}]; expected 2-D [N x D]", context, rank, shape));
+  }
+  const auto rows = static_cast<std::int64_t>(dims[0]);
+  const auto cols = static_cast<std::int64_t>(dims[1]);
+  FeatureMatrix matrix(rows, cols);
+  if (rows == 0 || cols == 0) return matrix;
+  if (size == 4) {
+    // HDF5 converts the byte order if the file's differs.
+    check_status<IoError>(H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                  matrix.values.data()),
+                          [&] { return fmt::format("{}: cannot read the data", context); });
+    return matrix;
+  }
+  // float64: read blocks of rows as double and round each value to the nearest float here, rather
+  // than relying on HDF5's own conversion rules for out-of-range values.
+  const std::int64_t block_rows = std::max<std::int64_t>(1, (std::int64_t{1} << 20) / cols);
+  std::vector<double> block(static_cast<std::size_t>(std::min(block_rows, rows) * cols));
+  for (std::int64_t begin = 0; begin < rows; begin += block_rows) {
+    const std::int64_t n = std::min(block_rows, rows - begin);
+    hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
+    hsize_t count[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(cols)};
+    DataspaceHandle file_space(H5Dget_space(dataset.get()));
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    DataspaceHandle memory(H5Screate_simple(2, count, nullptr));
+    check_status<IoError>(
+        H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT,
+                block.data()),
+        [&] { return fmt::format("{}: cannot read rows [{}, {})", context, begin, begin + n); });
+    float* out = matrix.row(begin);
+    for (std::int64_t i = 0; i < n * cols; ++i)
+      out[i] = static_cast<float>(block[i]);
+  }
+  return matrix;
+}
+
+}  // namespace
+
+FeatureMatrix load_external_features(const std::string& spec) {
+  GENSWEEP_CHECK(!spec.empty(), IoError, "external features: empty file name");
+  if (ends_with_ci(spec, ".npy")) {
+    const std::filesystem::path path(spec);
+    std::error_code ec;
+    GENSWEEP_CHECK(std::filesystem::exists(path, ec), IoError,
+                   "external features '{}': file does not exist", spec);
+    return detail::read_npy_features(path);
+  }
+  // "file:/dataset": split at the last ':' (file names may contain ':'; dataset names rarely do).
+  const std::size_t colon = spec.rfind(':');
+  if (colon != std::string::npos && colon > 0 && colon + 1 < spec.size())
+    return read_hdf5_features(spec.substr(0, colon), spec.substr(colon + 1));
+  if (ends_with_ci(spec, ".h5") || ends_with_ci(spec, ".hdf5") || ends_with_ci(spec, ".he5")) {
+    std::string names;
+    std::error_code ec;
+    if (std::filesystem::exists(spec, ec)) {
+      detail::quiet_hdf5();
+      FileHandle file(H5Fopen(spec.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+      H5Eclear2(H5E_DEFAULT);
+      if (file) names = " (" + top_level_names(file.get()) + ")";
+    }
+    throw IoError(fmt::format(
+        "external features '{}': name the dataset inside the HDF5 file, as '{}:/path/to/dataset'{}",
+        spec, spec, names));
+  }
+  throw IoError(
+      fmt::format("external features '{}': expected a NumPy file 'name.npy' or an HDF5 dataset "
+                  "'file.h5:/path/to/dataset'",
+                  spec));
+}
+
+}  // namespace gensweep::store
