@@ -104,10 +104,17 @@ std::string format_fixed(double value, int decimals) {
 }
 
 std::string fallback_note(const MetricEntry& entry) {
-  if (!entry.diagnostics.is_object()) return "";
-  auto it = entry.diagnostics.find("fallback");
-  if (it == entry.diagnostics.end() || !it->is_string()) return "";
-  return it->get<std::string>();
+  const auto& d = entry.diagnostics;
+  if (!d.is_object()) return "";
+  if (auto it = d.find("fallback"); it != d.end() && it->is_string() && !it->empty())
+    return it->get<std::string>();
+  // A positive eps changed the number (pytorch-fid's retry path adds one when the square root
+  // fails): a reader comparing against other papers must see that.
+  if (auto it = d.find("regularization"); it != d.end() && it->is_number()) {
+    double eps = it->get<double>();
+    if (eps > 0) return fmt::format("eps={} added to the covariance diagonals", eps);
+  }
+  return "";
 }
 
 std::size_t display_width(std::string_view text) {

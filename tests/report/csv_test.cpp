@@ -20,12 +20,15 @@ TEST(ReportCsv, FieldQuotingFollowsRfc4180) {
 }
 
 TEST(ReportCsv, SampleExactText) {
+  // Diagnostics columns: the union of keys in order of first appearance (nlohmann sorts each
+  // entry's keys); arrays as compact JSON.
   EXPECT_EQ(to_csv(testing::sample_results()),
-            "reference,evaluated,backbone,metric,value,dim,min_eigenvalue,n1,n2,route,fallback,"
-            "regularisation,subsets,std\n"
-            "clean,blur2,inception,fd,12.345649,2048,-1.5e-12,99,100,eigen,,,,\n"
-            "clean,blur2,clip,fd,0.5,,,99,100,eigen,,,,\n"
-            "clean,noise,clip,fd,1,,,,,sqrtm,eps=1e-06 added to both covariance diagonals,1e-06,,\n"
+            "reference,evaluated,backbone,metric,value,dim,min_eigenvalue,n_evaluated,n_reference,"
+            "notes,route,regularization,subsets,std\n"
+            "clean,blur2,inception,fd,12.345649,2048,-1.5e-12,100,99,[],symmetric-eigen,,,\n"
+            "clean,blur2,clip,fd,0.5,,,100,99,,symmetric-eigen,,,\n"
+            "clean,noise,clip,fd,1,,,,,\"[\"\"eigensolver did not converge; retried with "
+            "eps=1e-06\"\"]\",symmetric-eigen,1e-06,,\n"
             "clean,blur2,inception,kid,0.00123456789,,,,,,,,100,\n"
             "clean,noise,inception,kid,nan,,,,,,,,100,inf\n");
 }

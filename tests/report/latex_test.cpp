@@ -9,7 +9,7 @@ namespace {
 TEST(ReportLatex, SampleFdTable) {
   EXPECT_EQ(latex_table(testing::sample_results(), "clean", "fd"),
             "% gensweep: fd, reference clean\n"
-            "% dagger: noise, clip: eps=1e-06 added to both covariance diagonals\n"
+            "% dagger: noise, clip: eps=1e-06 added to the covariance diagonals\n"
             "\\begin{tabular}{lrr}\n"
             "\\toprule\n"
             "evaluated & inception &             clip \\\\\n"

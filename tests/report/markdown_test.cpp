@@ -15,7 +15,7 @@ constexpr const char* kSampleTables =
     "| blur2     |   12.3456 | 0.5000   |\n"
     "| noise     |         — | 1.0000 † |\n"
     "\n"
-    "- † noise, clip: eps=1e-06 added to both covariance diagonals\n"
+    "- † noise, clip: eps=1e-06 added to the covariance diagonals\n"
     "\n"
     "## kid, reference: clean\n"
     "\n"

@@ -2,8 +2,8 @@
 // A LaTeX table (booktabs) for one (reference, metric): the table a paper prints. Same grid and
 // precision as the Markdown tables (tables.h); needs \usepackage{booktabs}. Missing cells are
 // "---", non-finite values "NaN", "$\infty$", "$-\infty$", and a value computed through a numerical
-// fallback carries "$^\dagger$" with the fallback listed in a comment above the table. The source
-// is column-aligned so that it diffs and edits well.
+// fallback (fallback_note in tables.h) carries "$^\dagger$" with the fallback listed in a comment
+// above the table. The source is column-aligned so that it diffs and edits well.
 
 #include "gensweep/report/results.h"
 #include "gensweep/report/tables.h"

@@ -4,8 +4,8 @@
 // in job order; "—" where nothing was computed; values in fixed notation with the metric's decimals
 // (TableOptions). Columns are padded so the raw text lines up: widths count UTF-8 code points, so
 // East Asian wide characters in ids will misalign (the rendered table is still correct).
-// A value computed through a numerical fallback (diagnostics "fallback") is flagged "†" and the
-// fallback is listed under its table: it is never hidden.
+// A value computed through a numerical fallback (see fallback_note in tables.h) is flagged "†" and
+// the fallback is listed under its table: it is never hidden.
 //
 //   ## fd, reference: clean
 //

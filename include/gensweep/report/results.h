@@ -47,9 +47,10 @@ struct MetricEntry {
   std::string backbone{};
   std::string metric{};
   double value = 0;  // may be non-finite; JSON writes it as null plus a note (JSON has no NaN)
-  // Free-form facts about how the value was computed: FD route, n1, n2, dim, ranks, minimum
-  // eigenvalue, regularisation. Reserved keys (results_schema/README.md): "fallback" (a numerical
-  // fallback that changed the value; writers flag the cell) and "non_finite" (set by the writer).
+  // Free-form facts about how the value was computed (FD: route, n_reference, n_evaluated, dim,
+  // ranks, min_eigenvalue, regularization, notes; results_schema/ types the known keys). A positive
+  // "regularization" or a "fallback" string flags the value in tables; "non_finite" is reserved
+  // for the JSON writer.
   nlohmann::json diagnostics = nlohmann::json::object();
   bool operator==(const MetricEntry&) const = default;
 };

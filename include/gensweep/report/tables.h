@@ -46,8 +46,9 @@ std::vector<ResultTable> build_tables(const RunResults& results);
 // "-0.0000" (a value that rounds to zero is shown without a sign).
 std::string format_fixed(double value, int decimals);
 
-// The numerical fallback recorded for an entry (diagnostics "fallback", a non-empty string), or ""
-// when the value was computed the normal way. Writers flag such cells.
+// The numerical fallback that changed an entry's value, in words, or "" when it was computed the
+// normal way: diagnostics "fallback" (a non-empty string), else a positive "regularization"
+// ("eps=1e-06 added to the covariance diagonals"). Writers flag such cells.
 std::string fallback_note(const MetricEntry& entry);
 
 // Terminal columns taken by UTF-8 text, for padding aligned tables: one per code point. Wide (East
