@@ -1,0 +1,44 @@
+#pragma once
+// Seeded distortions that turn real images into "models" of known, graded quality (the `derived`
+// datasets). Deterministic given (distortion, image index) on every machine: randomness comes only
+// from gensweep::Rng, and rounding is round-half-to-even everywhere.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gensweep/io/image.h"
+
+namespace gensweep::io {
+
+enum class DistortionKind { kGaussianBlur, kGaussianNoise, kJpeg, kColorShift };
+
+struct Distortion {
+  DistortionKind kind;
+  double sigma = 0;                      // blur: std-dev in pixels; noise: std-dev in 0..255 units
+  int quality = 75;                      // jpeg: 1..100
+  std::array<double, 3> shift{0, 0, 0};  // color shift: added to R, G, B (0..255 units)
+  std::uint64_t seed = 0;                // noise: with the image index, selects the noise
+};
+
+// Returns an RGB8 image of the same size. Throws ConfigError for invalid parameters (negative or
+// non-finite sigma or shift, quality outside 1..100).
+// - kGaussianBlur: separable Gaussian, weights exp(-k^2 / (2 sigma^2)) for |k| <= ceil(3 sigma),
+//   normalised to sum 1; borders reflect with the edge sample repeated (... b a | a b c ...,
+//   scipy.ndimage 'reflect'), folded again when the radius exceeds the image; horizontal pass
+//   then vertical, in double; sigma == 0 returns the image unchanged.
+// - kGaussianNoise: v + sigma * N(0, 1) per sample in HWC order, N from Rng(seed, image_index).
+// - kJpeg: encode_jpeg(image, quality), then decode.
+// - kColorShift: v + shift[c].
+// Every result is rounded half to even and clamped to 0..255.
+Image apply_distortion(const Image& image, const Distortion& d, std::uint64_t image_index);
+
+// Canonical text, part of provenance: "gaussian_blur(sigma=1.5)", "gaussian_noise(sigma=8,seed=3)",
+// "jpeg(quality=75)", "color_shift(r=10,g=0,b=-5)". Numbers print in their shortest exact form.
+std::string describe(const Distortion& d);
+
+// The normalised 1-D blur kernel (2 * ceil(3 sigma) + 1 taps), exposed for tests.
+std::vector<double> gaussian_kernel(double sigma);
+
+}  // namespace gensweep::io
