@@ -4,6 +4,7 @@
 #include "gensweep/report/csv.h"
 #include "gensweep/report/json.h"
 #include "gensweep/report/markdown.h"
+#include "gensweep/report/writers.h"  // the umbrella header compiles on its own
 #include "sample_results.h"
 #include "test_util.h"
 
