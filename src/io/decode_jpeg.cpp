@@ -23,10 +23,17 @@ bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
   return bytes.size() >= 2 && bytes[bytes.size() - 2] == 0xff && bytes[bytes.size() - 1] == 0xd9;
 }
 
+// "truncated JPEG: ...", "unsupported JPEG: ..." (valid files libjpeg-turbo cannot decode: 12-bit
+// or lossless JPEG, sampling factors TurboJPEG 2 does not classify) or "corrupt JPEG: ...".
 std::string failure_reason(tjhandle handle, std::span<const std::uint8_t> bytes) {
   const std::string message = tjGetErrorStr2(handle);
-  const bool truncated = message.find(kPrematureEnd) != std::string::npos || !ends_with_eoi(bytes);
-  return fmt::format("{} JPEG: {}", truncated ? "truncated" : "corrupt", message);
+  const char* kind = "corrupt";
+  if (message.find(kPrematureEnd) != std::string::npos || !ends_with_eoi(bytes))
+    kind = "truncated";
+  else if (message.find("Unsupported") != std::string::npos ||
+           message.find("Could not determine subsampling") != std::string::npos)
+    kind = "unsupported";
+  return fmt::format("{} JPEG: {}", kind, message);
 }
 
 // Pillow's cmyk2rgb on "CMYK;I" (inverted) samples, written in terms of the stored samples s:
