@@ -181,7 +181,8 @@ BackboneConfig parse_backbone(TableReader& table, PresetLibrary& presets,
     preset = presets.find(*name);
     backbone.preset = name->as_string();
     // The backbone's own keys override the preset's.
-    table.add_defaults(*preset->table, *preset->doc, preset->path, {"id", "preset"});
+    table.add_defaults(*preset->table, *preset->doc, preset->path, {"id", "preset"},
+                       "not allowed in a preset");
   }
 
   const Value kind_value = table.require("kind");
@@ -193,7 +194,7 @@ BackboneConfig parse_backbone(TableReader& table, PresetLibrary& presets,
   const KindParser& parser = kind_parsers()[kind];
   std::vector<std::string_view> keys = {"id", "preset", "kind"};
   keys.insert(keys.end(), parser.keys.begin(), parser.keys.end());
-  table.check_keys(keys);
+  table.check_keys(keys, fmt::format("kind \"{}\"", kKinds[kind]));
   backbone.params = parser.parse(table, options);
   return backbone;
 }

@@ -31,23 +31,23 @@ Distortion parse_distortion(const Value& value) {
   switch (kind) {
     case 0: {
       static constexpr std::array<std::string_view, 2> kKeys = {"kind", "sigma"};
-      table.check_keys(kKeys);
+      table.check_keys(kKeys, "distortion kind \"gaussian_blur\"");
       return GaussianBlur{table.require("sigma").as_positive()};
     }
     case 1: {
       static constexpr std::array<std::string_view, 2> kKeys = {"kind", "sigma"};
-      table.check_keys(kKeys);
+      table.check_keys(kKeys, "distortion kind \"gaussian_noise\"");
       return GaussianNoise{table.require("sigma").as_positive()};
     }
     case 2: {
       static constexpr std::array<std::string_view, 2> kKeys = {"kind", "quality"};
-      table.check_keys(kKeys);
+      table.check_keys(kKeys, "distortion kind \"jpeg\"");
       return Jpeg{
           static_cast<int>(table.require("quality").as_int(Jpeg::kMinQuality, Jpeg::kMaxQuality))};
     }
     default: {
       static constexpr std::array<std::string_view, 2> kKeys = {"kind", "shift"};
-      table.check_keys(kKeys);
+      table.check_keys(kKeys, "distortion kind \"color_shift\"");
       const Value shift = table.require("shift");
       const std::vector<Value> channels = shift.as_array();
       if (channels.size() != 3)
@@ -64,7 +64,7 @@ Distortion parse_distortion(const Value& value) {
 FolderSource parse_folder(TableReader& table, const LoadOptions& options) {
   static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "offset",
                                                             "limit"};
-  table.check_keys(kKeys);
+  table.check_keys(kKeys, "source \"folder\"");
   FolderSource folder;
   const Value path = table.require("path");
   folder.path = path.as_path();
@@ -77,7 +77,7 @@ FolderSource parse_folder(TableReader& table, const LoadOptions& options) {
 DerivedSource parse_derived(TableReader& table, DatasetRefs& refs) {
   static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "base", "distortion",
                                                             "seed"};
-  table.check_keys(kKeys);
+  table.check_keys(kKeys, "source \"derived\"");
   DerivedSource derived;
   const Value base = table.require("base");
   derived.base = base.as_string();
@@ -91,7 +91,7 @@ DerivedSource parse_derived(TableReader& table, DatasetRefs& refs) {
 
 FeaturesSource parse_features(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
   static constexpr std::array<std::string_view, 4> kKeys = {"id", "source", "path", "backbone"};
-  table.check_keys(kKeys);
+  table.check_keys(kKeys, "source \"features\"");
   FeaturesSource features;
   const Value path = table.require("path");
   const std::string text = path.as_string();
@@ -123,9 +123,7 @@ FeaturesSource parse_features(TableReader& table, const LoadOptions& options, Da
         "\"{}\"",
         text));
   }
-  features.file = std::filesystem::path(file_text).is_absolute()
-                      ? std::filesystem::path(file_text).lexically_normal()
-                      : (path.document().base_dir / file_text).lexically_normal();
+  features.file = resolve_path(path.document().base_dir, file_text);
   if (options.check_paths) check_file(path, features.file);
   const Value backbone = table.require("backbone");
   features.backbone = backbone.as_string();

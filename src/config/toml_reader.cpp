@@ -132,12 +132,18 @@ double Value::as_positive() const {
   return v;
 }
 
+std::filesystem::path resolve_path(const std::filesystem::path& base_dir, std::string_view text) {
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = base_dir / path;
+  path = path.lexically_normal();
+  if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();  // "a/b/"
+  return path;
+}
+
 std::filesystem::path Value::as_path() const {
   const std::string text = as_string();
   if (text.empty()) fail("expected a non-empty path");
-  std::filesystem::path path(text);
-  if (path.is_relative()) path = doc_->base_dir / path;
-  return path.lexically_normal();
+  return resolve_path(doc_->base_dir, text);
 }
 
 std::size_t Value::as_choice(std::span<const std::string_view> choices, std::string_view what,
@@ -168,12 +174,12 @@ TableReader Value::as_table() const {
 // ---- TableReader ----------------------------------------------------------------------------
 
 TableReader::TableReader(const toml::table& table, const Document& doc, std::string path) {
-  layers_.push_back(Layer{&table, &doc, std::move(path), {}});
+  layers_.push_back(Layer{&table, &doc, std::move(path), {}, {}});
 }
 
 void TableReader::add_defaults(const toml::table& table, const Document& doc, std::string path,
-                               std::vector<std::string> excluded) {
-  layers_.push_back(Layer{&table, &doc, std::move(path), std::move(excluded)});
+                               std::vector<std::string> excluded, std::string why) {
+  layers_.push_back(Layer{&table, &doc, std::move(path), std::move(excluded), std::move(why)});
 }
 
 SourceLocation TableReader::where() const {
@@ -222,21 +228,29 @@ void TableReader::note_known(std::span<const std::string_view> keys) {
     if (!is_known(key)) known_.emplace_back(key);
 }
 
-void TableReader::check_keys(std::span<const std::string_view> known) {
-  note_known(known);
+void TableReader::check_keys(std::span<const std::string_view> known, std::string_view variant) {
   const std::vector<std::string> names(known.begin(), known.end());
+  auto listed = [](const std::vector<std::string>& list, std::string_view key) {
+    return std::find(list.begin(), list.end(), key) != list.end();
+  };
   for (const Entry& entry : entries_in_order()) {
     const std::string_view key = entry.key->str();
-    const auto& excluded = entry.layer->excluded;
-    const bool excluded_here = std::find(excluded.begin(), excluded.end(), key) != excluded.end();
-    if (std::find(names.begin(), names.end(), key) != names.end() && !excluded_here) continue;
+    const Layer& layer = *entry.layer;
+    const SourceLocation where = location_of(*layer.doc, entry.key->source());
+    const std::string path = child_path(layer.path, key);
     std::vector<std::string> candidates;
     for (const auto& name : names)
-      if (std::find(excluded.begin(), excluded.end(), name) == excluded.end())
-        candidates.push_back(name);
-    fail_at(location_of(*entry.layer->doc, entry.key->source()), child_path(entry.layer->path, key),
-            fmt::format("unknown key{}", suggestion_suffix(key, candidates, "keys")));
+      if (!listed(layer.excluded, name)) candidates.push_back(name);
+    if (listed(layer.excluded, key))
+      fail_at(where, path,
+              fmt::format("{} (known keys: {})", layer.why_excluded, join(candidates, ", ")));
+    if (listed(names, key)) continue;
+    if (!variant.empty() && is_known(key))
+      fail_at(where, path,
+              fmt::format("unknown key for {} (known keys: {})", variant, join(candidates, ", ")));
+    fail_at(where, path, fmt::format("unknown key{}", suggestion_suffix(key, candidates, "keys")));
   }
+  note_known(known);
 }
 
 std::optional<Value> TableReader::get(std::string_view key) {

@@ -89,9 +89,10 @@ class TableReader {
   TableReader(const toml::table& table, const Document& doc, std::string path);
 
   // Adds a layer of defaults: keys the earlier layers do not set are read from `table`. Keys in
-  // `excluded` are not allowed in that layer (a preset cannot set a backbone's id).
+  // `excluded` are not allowed in that layer (a preset cannot set a backbone's id); `why` says so
+  // in the message ("not allowed in a preset").
   void add_defaults(const toml::table& table, const Document& doc, std::string path,
-                    std::vector<std::string> excluded);
+                    std::vector<std::string> excluded, std::string why);
 
   const std::string& path() const { return layers_.front().path; }
   SourceLocation where() const;
@@ -99,8 +100,10 @@ class TableReader {
   bool has(std::string_view key) const;
 
   // Declares every key this table may hold and reports the first other one (in file order, own
-  // layer first) as "unknown key", suggesting the closest known one.
-  void check_keys(std::span<const std::string_view> known);
+  // layer first) as "unknown key", suggesting the closest known one. `variant` names what chose
+  // these keys (`kind "pixels"`): a key that note_known declared for another variant is reported
+  // as "unknown key for <variant>", since suggesting a spelling would mislead.
+  void check_keys(std::span<const std::string_view> known, std::string_view variant = "");
   // Declares keys as known without checking: keys that belong to the table whatever its kind, so a
   // missing discriminator is not blamed on them.
   void note_known(std::span<const std::string_view> keys);
@@ -119,6 +122,7 @@ class TableReader {
     const Document* doc;
     std::string path;
     std::vector<std::string> excluded;
+    std::string why_excluded;
   };
   struct Entry {
     const Layer* layer;
@@ -132,5 +136,9 @@ class TableReader {
 };
 
 std::string child_path(std::string_view parent, std::string_view key);
+
+// `text` as a path made absolute against `base_dir`, with "." and ".." folded and no trailing
+// separator, so one location has one spelling (it goes into the canonical form).
+std::filesystem::path resolve_path(const std::filesystem::path& base_dir, std::string_view text);
 
 }  // namespace gensweep::config::detail
