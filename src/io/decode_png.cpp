@@ -16,11 +16,6 @@
 namespace gensweep::io::detail {
 namespace {
 
-struct SpngFree {
-  void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
-};
-using SpngCtx = std::unique_ptr<spng_ctx, SpngFree>;
-
 // spng reports reading past the end of the buffer as an EOF error; everything else is damage.
 std::string failure_reason(int error) {
   const bool truncated = error == SPNG_IO_EOF || error == SPNG_EOF;

@@ -6,15 +6,12 @@
 #include <cstring>
 #include <memory>
 
+#include "codecs.h"
 #include "gensweep/core/error.h"
 #include "gensweep/io/encode.h"
 
 namespace gensweep::io {
 namespace {
-
-struct SpngFree {
-  void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
-};
 
 int channels_of(PngColor color) {
   switch (color) {
@@ -45,7 +42,7 @@ bool depth_allowed(PngColor color, int depth) {
 // `raw`: rows in SPNG_FMT_PNG layout (sub-byte samples packed MSB first, 16-bit host-endian).
 std::vector<std::uint8_t> encode_raw(const PngLayout& layout,
                                      const std::vector<std::uint8_t>& raw) {
-  std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(SPNG_CTX_ENCODER));
+  detail::SpngCtx ctx(spng_ctx_new(SPNG_CTX_ENCODER));
   if (!ctx) throw IoError("PNG encoder could not be created (out of memory)");
   spng_ihdr ihdr{};
   ihdr.width = static_cast<std::uint32_t>(layout.width);

@@ -58,16 +58,6 @@ std::vector<std::uint8_t> expected_rgb(const std::vector<std::uint16_t>& samples
   return rgb;
 }
 
-PngLayout layout_of(int width, int height, PngColor color, int depth, bool interlaced = false) {
-  PngLayout layout;
-  layout.width = width;
-  layout.height = height;
-  layout.color = color;
-  layout.bit_depth = depth;
-  layout.interlaced = interlaced;
-  return layout;
-}
-
 std::array<std::uint8_t, 3> gray(unsigned v) {
   const auto g = static_cast<std::uint8_t>(v);
   return {g, g, g};
@@ -85,14 +75,14 @@ TEST(DecodePng, Rgb8IsExact) {
 }
 
 TEST(DecodePng, InterlacedRgb8IsExact) {
-  PngLayout layout = layout_of(19, 11, PngColor::kRgb, 8, /*interlaced=*/true);
+  PngLayout layout = testing::layout_of(19, 11, PngColor::kRgb, 8, /*interlaced=*/true);
   const auto samples = random_samples(19 * 11 * 3, 256, 2);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
   EXPECT_EQ(out.image.rgb, std::vector<std::uint8_t>(samples.begin(), samples.end()));
 }
 
 TEST(DecodePng, RgbaDropsAlphaWithoutCompositing) {
-  PngLayout layout = layout_of(16, 9, PngColor::kRgba, 8);
+  PngLayout layout = testing::layout_of(16, 9, PngColor::kRgba, 8);
   auto samples = random_samples(16 * 9 * 4, 256, 3);
   samples[3] = 0;  // fully transparent pixel keeps its colour
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
@@ -103,7 +93,7 @@ TEST(DecodePng, RgbaDropsAlphaWithoutCompositing) {
 }
 
 TEST(DecodePng, Gray8IsReplicated) {
-  PngLayout layout = layout_of(13, 7, PngColor::kGray, 8);
+  PngLayout layout = testing::layout_of(13, 7, PngColor::kGray, 8);
   const auto samples = random_samples(13 * 7, 256, 4);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
   EXPECT_EQ(out.image.rgb,
@@ -113,7 +103,8 @@ TEST(DecodePng, Gray8IsReplicated) {
 TEST(DecodePng, LowBitDepthGrayIsScaledToFullRange) {
   for (int depth : {1, 2, 4}) {
     SCOPED_TRACE(depth);
-    PngLayout layout = layout_of(11, 5, PngColor::kGray, depth);  // odd width: rows end mid-byte
+    PngLayout layout =
+        testing::layout_of(11, 5, PngColor::kGray, depth);  // odd width: rows end mid-byte
     const unsigned max = (1u << depth) - 1;
     const auto samples = random_samples(11 * 5, max + 1, 5 + depth);
     const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
@@ -124,7 +115,7 @@ TEST(DecodePng, LowBitDepthGrayIsScaledToFullRange) {
 }
 
 TEST(DecodePng, GrayAlphaDropsAlpha) {
-  PngLayout layout = layout_of(10, 6, PngColor::kGrayAlpha, 8);
+  PngLayout layout = testing::layout_of(10, 6, PngColor::kGrayAlpha, 8);
   const auto samples = random_samples(10 * 6 * 2, 256, 6);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
   EXPECT_EQ(out.image.rgb,
@@ -134,7 +125,7 @@ TEST(DecodePng, GrayAlphaDropsAlpha) {
 TEST(DecodePng, PaletteIsExpanded) {
   for (int depth : {2, 4, 8}) {
     SCOPED_TRACE(depth);
-    PngLayout layout = layout_of(9, 7, PngColor::kPalette, depth);
+    PngLayout layout = testing::layout_of(9, 7, PngColor::kPalette, depth);
     const unsigned entries = 1u << depth;
     Rng rng(7);
     for (unsigned i = 0; i < entries; ++i)
@@ -148,7 +139,7 @@ TEST(DecodePng, PaletteIsExpanded) {
 }
 
 TEST(DecodePng, PaletteIndexPastTheEndIsBlack) {
-  PngLayout layout = layout_of(4, 1, PngColor::kPalette, 8);
+  PngLayout layout = testing::layout_of(4, 1, PngColor::kPalette, 8);
   layout.palette = {{10, 20, 30}, {40, 50, 60}};
   const std::vector<std::uint16_t> samples = {0, 1, 2, 255};  // 2 and 255 have no entry
   const DecodeOutcome out = decode_image(encode_png_samples(layout, samples));
@@ -161,7 +152,7 @@ const std::vector<std::uint16_t> kBoundary16 = {0,   1,   200,  254,   255,   25
                                                 257, 511, 1000, 32768, 65280, 65535};
 
 TEST(DecodePng, Rgb16KeepsTheHighByte) {
-  PngLayout layout = layout_of(4, 3, PngColor::kRgb, 16);
+  PngLayout layout = testing::layout_of(4, 3, PngColor::kRgb, 16);
   std::vector<std::uint16_t> samples = kBoundary16;
   samples.resize(4 * 3 * 3, 4660);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
@@ -172,7 +163,7 @@ TEST(DecodePng, Rgb16KeepsTheHighByte) {
 }
 
 TEST(DecodePng, Rgba16KeepsTheHighByteAndDropsAlpha) {
-  PngLayout layout = layout_of(3, 4, PngColor::kRgba, 16);
+  PngLayout layout = testing::layout_of(3, 4, PngColor::kRgba, 16);
   std::vector<std::uint16_t> samples = kBoundary16;
   samples.resize(3 * 4 * 4, 300);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
@@ -183,7 +174,7 @@ TEST(DecodePng, Rgba16KeepsTheHighByteAndDropsAlpha) {
 }
 
 TEST(DecodePng, GrayAlpha16KeepsTheHighByte) {
-  PngLayout layout = layout_of(6, 2, PngColor::kGrayAlpha, 16);
+  PngLayout layout = testing::layout_of(6, 2, PngColor::kGrayAlpha, 16);
   std::vector<std::uint16_t> samples = kBoundary16;
   samples.resize(6 * 2 * 2, 9);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, samples));
@@ -192,7 +183,7 @@ TEST(DecodePng, GrayAlpha16KeepsTheHighByte) {
 }
 
 TEST(DecodePng, Gray16ClipsAt255AsPillowDoes) {
-  PngLayout layout = layout_of(12, 1, PngColor::kGray, 16);
+  PngLayout layout = testing::layout_of(12, 1, PngColor::kGray, 16);
   const DecodeOutcome out = decode_ok(encode_png_samples(layout, kBoundary16));
   EXPECT_EQ(out.image.rgb, expected_rgb(kBoundary16, 1, [](const std::uint16_t* p) {
               return gray(std::min<unsigned>(*p, 255));
@@ -323,6 +314,52 @@ TEST(DecodeJpeg, PlainCmykIsConvertedLikePillow) {
   EXPECT_EQ(jpeg_colorspace(jpeg), TJCS_CMYK);
   expect_cmyk_blocks(decode_ok(jpeg).image);
 }
+
+// What Pillow gets: libjpeg's defaults (ISLOW DCT, fancy upsampling), RGB out for colour files,
+// gray out (then replicated by convert('RGB')) for grayscale ones.
+Image libjpeg_default_decode(const std::vector<std::uint8_t>& jpeg) {
+  jpeg_decompress_struct cinfo{};
+  jpeg_error_mgr jerr{};
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, jpeg.data(), jpeg.size());
+  jpeg_read_header(&cinfo, TRUE);
+  const bool gray = cinfo.jpeg_color_space == JCS_GRAYSCALE;
+  cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_start_decompress(&cinfo);
+  Image image{int(cinfo.output_width), int(cinfo.output_height), {}};
+  std::vector<std::uint8_t> row(cinfo.output_width * cinfo.output_components);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW rows[1] = {row.data()};
+    jpeg_read_scanlines(&cinfo, rows, 1);
+    for (unsigned x = 0; x < cinfo.output_width; ++x)
+      for (int c = 0; c < 3; ++c)
+        image.rgb.push_back(row[gray ? x : 3 * x + c]);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return image;
+}
+
+TEST(DecodeJpeg, BitExactWithLibjpegDefaults) {
+  const Image noisy = random_image(37, 23, 16);  // odd size: partial MCUs, edge upsampling
+  std::vector<std::uint8_t> luma(noisy.rgb.begin(), noisy.rgb.begin() + 37 * 23);
+  const std::vector<std::vector<std::uint8_t>> files = {
+      encode_jpeg(smooth_image(64, 48), 75),
+      encode_jpeg(noisy, 90),
+      tj_encode(noisy.rgb.data(), 37, 23, TJPF_RGB, TJSAMP_444, 85),
+      tj_encode(noisy.rgb.data(), 37, 23, TJPF_RGB, TJSAMP_422, 85),
+      tj_encode(noisy.rgb.data(), 37, 23, TJPF_RGB, TJSAMP_440, 85),
+      tj_encode(luma.data(), 37, 23, TJPF_GRAY, TJSAMP_GRAY, 85)};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    SCOPED_TRACE(i);
+    const DecodeOutcome out = decode_ok(files[i]);
+    const Image reference = libjpeg_default_decode(files[i]);
+    EXPECT_EQ(out.image.width, reference.width);
+    EXPECT_EQ(out.image.height, reference.height);
+    EXPECT_EQ(out.image.rgb, reference.rgb);
+  }
+}
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -429,15 +466,9 @@ TEST(DecodeBad, TruncatedJpeg) {
   }
 }
 
-std::size_t find_sof(const std::vector<std::uint8_t>& jpeg) {
-  for (std::size_t i = 2; i + 1 < jpeg.size(); ++i)
-    if (jpeg[i] == 0xff && jpeg[i + 1] == 0xc0) return i;
-  return std::string::npos;
-}
-
 TEST(DecodeBad, CorruptJpeg) {
   auto jpeg = encode_jpeg(smooth_image(32, 32), 90);
-  const std::size_t sof = find_sof(jpeg);
+  const std::size_t sof = testing::find_jpeg_marker(jpeg, 0xc0);
   ASSERT_NE(sof, std::string::npos);
   jpeg[sof + 2] = 0;  // SOF segment length 3: shorter than its own fixed fields
   jpeg[sof + 3] = 3;
@@ -447,7 +478,7 @@ TEST(DecodeBad, CorruptJpeg) {
 
 TEST(DecodeBad, UnsupportedJpeg) {
   auto jpeg = encode_jpeg(smooth_image(32, 32), 90);
-  const std::size_t sof = find_sof(jpeg);
+  const std::size_t sof = testing::find_jpeg_marker(jpeg, 0xc0);
   ASSERT_NE(sof, std::string::npos);
   jpeg[sof + 4] = 12;  // claims 12-bit samples: valid JPEG, not decodable by 8-bit libjpeg-turbo
   EXPECT_EQ(decode_bad(jpeg).reason, "unsupported JPEG: Unsupported JPEG data precision 12");
@@ -475,7 +506,7 @@ TEST(DecodeBad, PngOverThePixelLimitIsRejectedFromItsHeader) {
 
 TEST(DecodeBad, JpegOverThePixelLimitIsRejectedFromItsHeader) {
   auto jpeg = encode_jpeg(smooth_image(16, 16), 90);
-  const std::size_t sof = find_sof(jpeg);
+  const std::size_t sof = testing::find_jpeg_marker(jpeg, 0xc0);
   ASSERT_NE(sof, std::string::npos);
   for (std::size_t at : {sof + 5, sof + 7}) {  // height, width: 0x7530 = 30000
     jpeg[at] = 0x75;

@@ -26,27 +26,18 @@ TEST(EncodePng, RejectsInconsistentImages) {
   EXPECT_THROW_WITH(encode_png(Image{}), IoError, "encode_png: image 0x0 has 0 bytes");
 }
 
-PngLayout layout_of(int width, int height, PngColor color, int depth) {
-  PngLayout layout;
-  layout.width = width;
-  layout.height = height;
-  layout.color = color;
-  layout.bit_depth = depth;
-  return layout;
-}
-
 TEST(EncodePngSamples, ValidatesLayoutAndSamples) {
   const std::vector<std::uint16_t> four(4, 1);
-  EXPECT_THROW_WITH(encode_png_samples(layout_of(2, 2, PngColor::kRgb, 4), four), IoError,
+  EXPECT_THROW_WITH(encode_png_samples(testing::layout_of(2, 2, PngColor::kRgb, 4), four), IoError,
                     "bit depth 4 is not allowed for PNG colour type 2");
-  EXPECT_THROW_WITH(
-      encode_png_samples(layout_of(2, 2, PngColor::kGray, 8), std::vector<std::uint16_t>(3)),
-      IoError, "3 samples, expected 4");
-  EXPECT_THROW_WITH(
-      encode_png_samples(layout_of(2, 2, PngColor::kGray, 2), std::vector<std::uint16_t>(4, 4)),
-      IoError, "sample 4 does not fit in 2 bits");
-  EXPECT_THROW_WITH(encode_png_samples(layout_of(2, 2, PngColor::kPalette, 8), four), IoError,
-                    "palette has 0 entries");
+  EXPECT_THROW_WITH(encode_png_samples(testing::layout_of(2, 2, PngColor::kGray, 8),
+                                       std::vector<std::uint16_t>(3)),
+                    IoError, "3 samples, expected 4");
+  EXPECT_THROW_WITH(encode_png_samples(testing::layout_of(2, 2, PngColor::kGray, 2),
+                                       std::vector<std::uint16_t>(4, 4)),
+                    IoError, "sample 4 does not fit in 2 bits");
+  EXPECT_THROW_WITH(encode_png_samples(testing::layout_of(2, 2, PngColor::kPalette, 8), four),
+                    IoError, "palette has 0 entries");
 }
 
 TEST(EncodeJpeg, QualityControlsSizeAndIsChecked) {

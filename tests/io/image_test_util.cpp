@@ -85,6 +85,22 @@ std::size_t find_png_chunk(std::span<const std::uint8_t> png, const char type[4]
   return std::string::npos;
 }
 
+PngLayout layout_of(int width, int height, PngColor color, int bit_depth, bool interlaced) {
+  PngLayout layout;
+  layout.width = width;
+  layout.height = height;
+  layout.color = color;
+  layout.bit_depth = bit_depth;
+  layout.interlaced = interlaced;
+  return layout;
+}
+
+std::size_t find_jpeg_marker(std::span<const std::uint8_t> jpeg, std::uint8_t code) {
+  for (std::size_t i = 2; i + 1 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xff && jpeg[i + 1] == code) return i;
+  return std::string::npos;
+}
+
 int max_abs_diff(const Image& a, const Image& b) {
   int worst = 0;
   for (std::size_t i = 0; i < a.rgb.size() && i < b.rgb.size(); ++i)

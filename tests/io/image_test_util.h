@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gensweep/io/encode.h"
 #include "gensweep/io/image.h"
 
 namespace gensweep::io::testing {
@@ -27,6 +28,10 @@ std::vector<std::uint8_t> crafted_png(std::uint32_t width, std::uint32_t height,
                                       int color_type, std::span<const std::uint8_t> tail = {});
 // Offset of the first chunk of this type (its length field), or npos.
 std::size_t find_png_chunk(std::span<const std::uint8_t> png, const char type[4]);
+
+PngLayout layout_of(int width, int height, PngColor color, int bit_depth, bool interlaced = false);
+// Offset of the first JPEG marker 0xff `code` after SOI (e.g. 0xc0 for SOF0), or npos.
+std::size_t find_jpeg_marker(std::span<const std::uint8_t> jpeg, std::uint8_t code);
 
 int max_abs_diff(const Image& a, const Image& b);
 double mean_abs_diff(const Image& a, const Image& b);
