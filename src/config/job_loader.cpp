@@ -229,30 +229,30 @@ class JobParser {
     const auto& datasets = job_.datasets;
     for (std::size_t i = 0; i < datasets.size(); ++i) {
       const DatasetRefs& refs = refs_[i];
-      auto fail = [&](const std::string& message) {
-        fail_at(refs.ref_where, refs.ref_path, message);
-      };
       if (const auto* derived = std::get_if<DerivedSource>(&datasets[i].source)) {
         const DatasetConfig* base = find(datasets, derived->base);
         if (!base)
-          fail(fmt::format("unknown dataset \"{}\"{}", derived->base,
-                           suggestion_suffix(derived->base, ids_of(datasets), "datasets")));
+          fail_ref(refs,
+                   fmt::format("unknown dataset \"{}\"{}", derived->base,
+                               suggestion_suffix(derived->base, ids_of(datasets), "datasets")));
         if (!base->has_images())
-          fail(fmt::format(
-              "dataset \"{}\" is a features dataset; a derived dataset needs an image dataset as "
-              "its base",
-              base->id));
+          fail_ref(refs, fmt::format("dataset \"{}\" is a features dataset; a derived dataset "
+                                     "needs an image dataset as "
+                                     "its base",
+                                     base->id));
       } else if (const auto* features = std::get_if<FeaturesSource>(&datasets[i].source)) {
         const BackboneConfig* backbone = find(job_.backbones, features->backbone);
         if (!backbone)
-          fail(fmt::format(
-              "unknown backbone \"{}\"{}", features->backbone,
-              suggestion_suffix(features->backbone, ids_of(job_.backbones), "backbones")));
+          fail_ref(refs, fmt::format("unknown backbone \"{}\"{}", features->backbone,
+                                     suggestion_suffix(features->backbone, ids_of(job_.backbones),
+                                                       "backbones")));
         if (!backbone->is_external())
-          fail(fmt::format(
-              "backbone \"{}\" has kind \"{}\"; a features dataset needs a backbone of kind "
-              "\"external\"",
-              backbone->id, backbone->kind()));
+          fail_ref(
+              refs,
+              fmt::format(
+                  "backbone \"{}\" has kind \"{}\"; a features dataset needs a backbone of kind "
+                  "\"external\"",
+                  backbone->id, backbone->kind()));
       }
     }
     // Every base exists now; follow each chain. A chain that comes back to where it started is a
@@ -342,6 +342,10 @@ class JobParser {
       comparison.metrics = {"fd"};
     }
     job_.comparisons.push_back(std::move(comparison));
+  }
+
+  [[noreturn]] static void fail_ref(const DatasetRefs& refs, const std::string& message) {
+    fail_at(refs.ref_where, refs.ref_path, message);
   }
 
   static void check_not_listed(const std::vector<std::string>& listed, const Value& item,

@@ -15,18 +15,20 @@
 namespace gensweep::config::detail {
 
 const toml::table& PresetLibrary::presets_table() {
-  static const toml::table kEmpty;
+  static const toml::table kNoPresets;
   if (presets_) return *presets_;
-  presets_ = &kEmpty;
-  if (text_.empty()) return *presets_;
-  doc_ = parse_document(text_, file_);
-  TableReader root(doc_->root, *doc_, "");
-  static constexpr std::array<std::string_view, 1> kRootKeys = {"presets"};
-  root.check_keys(kRootKeys);
-  if (auto presets = root.get("presets")) {
-    if (!presets->node().is_table()) presets->fail_type("a table");
-    presets_ = presets->node().as_table();
+  const toml::table* presets = &kNoPresets;
+  if (!text_.empty()) {
+    doc_ = parse_document(text_, file_);
+    TableReader root(doc_->root, *doc_, "");
+    static constexpr std::array<std::string_view, 1> kRootKeys = {"presets"};
+    root.check_keys(kRootKeys);
+    if (auto value = root.get("presets")) {
+      if (!value->node().is_table()) value->fail_type("a table");
+      presets = value->node().as_table();
+    }
   }
+  presets_ = presets;  // only once the file is known to be good
   return *presets_;
 }
 

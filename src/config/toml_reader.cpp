@@ -276,11 +276,4 @@ Value TableReader::require(std::string_view key) {
   fail(fmt::format("missing required key \"{}\"", key));
 }
 
-std::vector<std::string> TableReader::keys_in_file_order() const {
-  std::vector<std::string> keys;
-  for (const Entry& entry : entries_in_order())
-    if (entry.layer == &layers_.front()) keys.emplace_back(entry.key->str());
-  return keys;
-}
-
 }  // namespace gensweep::config::detail

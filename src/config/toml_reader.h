@@ -113,9 +113,6 @@ class TableReader {
   // two edits of it; then that key is reported as unknown, with `key` suggested.
   Value require(std::string_view key);
 
-  // Keys of the first layer in file order.
-  std::vector<std::string> keys_in_file_order() const;
-
  private:
   struct Layer {
     const toml::table* table;

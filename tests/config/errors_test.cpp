@@ -603,6 +603,18 @@ TEST_F(ErrorsTest, PresetsDirectory) {
             at(4, 11, fmt::format("job.presets: \"{}\" holds no backbones.toml", abs("data"))));
 }
 
+TEST_F(ErrorsTest, EmptyPath) {
+  std::string text(kMinimalJob);
+  EXPECT_EQ(error_of(text.replace(text.find("\"out\""), 5, "\"\"")),
+            at(3, 10, "job.output: expected a non-empty path"));
+}
+
+TEST_F(ErrorsTest, PresetsFileIsADirectory) {
+  fs::remove(presets_file());
+  fs::create_directories(presets_file());
+  EXPECT_EQ(error_of(kMinimalJob), presets_file().string() + ": presets file is a directory");
+}
+
 TEST_F(ErrorsTest, JobFileCannotBeRead) {
   EXPECT_THROW_WITH(load_job(root() / "none.toml", options_), ConfigError,
                     (root() / "none.toml").string() + ": job file does not exist");
@@ -672,6 +684,12 @@ TEST_F(ErrorsTest, PresetWithoutKind) {
   ::gensweep::testing::write_text(presets_file(), "[presets.a]\nsize = 8\n");
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"p\"\npreset = \"a\"\n")),
             in_presets(1, 1, "presets.a: missing required key \"kind\""));
+}
+
+TEST_F(ErrorsTest, PresetsIsNotATable) {
+  ::gensweep::testing::write_text(presets_file(), "presets = 3\n");
+  EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"p\"\npreset = \"a\"\n")),
+            in_presets(1, 11, "presets: expected a table, got integer"));
 }
 
 TEST_F(ErrorsTest, PresetIsNotATable) {
