@@ -306,10 +306,12 @@ TEST_F(LoaderTest, RelativePathsResolveAgainstTheJobFileNotTheWorkingDirectory) 
        {std::pair{"\"data/a\"", "\"../data/a\""}, {"\"data/b\"", "\"../data/b\""}})
     text.replace(text.find(from), std::string(from).size(), to);
   ::gensweep::testing::write_text(root() / "jobs" / "job.toml", text);
-  const auto cwd = fs::current_path();
+  struct RestoreCwd {
+    fs::path saved = fs::current_path();
+    ~RestoreCwd() { fs::current_path(saved); }
+  } restore;
   fs::current_path("/");
   const Job job = load_job(root() / "jobs" / "job.toml", options_);
-  fs::current_path(cwd);
   EXPECT_EQ(std::get<FolderSource>(job.datasets[0].source).path, root() / "data" / "a");
   EXPECT_EQ(job.output_dir, root() / "jobs" / "out");
 }
