@@ -341,16 +341,18 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
   GENSWEEP_CHECK(std::filesystem::is_regular_file(status), StoreError,
                  "{} is not a regular file (expected an HDF5 feature store)", context);
 
+  // Checked before HDF5 sees the file: H5Fopen(H5F_ACC_RDWR) of an empty file silently writes a
+  // new superblock into it.
+  GENSWEEP_CHECK(has_hdf5_signature(path), StoreError,
+                 "{} is not an HDF5 file (expected a gensweep feature store, format '{}')", context,
+                 kFormatValue);
   // Default file-access properties: HDF5's own flock (best effort on file systems without locks)
   // keeps readers and a writer of different processes apart.
   const hid_t file = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) {
     const std::string detail = detail::take_hdf5_error();
-    if (!has_hdf5_signature(path))
-      throw StoreError(
-          fmt::format("{} is not an HDF5 file (expected a gensweep feature store, format '{}')",
-                      context, kFormatValue));
-    if (detail.find("lock") != std::string::npos)
+    if (detail.find("unable to lock file") != std::string::npos ||
+        detail.find("lock request failed") != std::string::npos)
       throw StoreError(fmt::format(
           "{} is open in another process (HDF5 file lock held; a writer excludes readers and "
           "readers exclude a writer) (HDF5: {})",
@@ -465,6 +467,9 @@ void build_store(const std::filesystem::path& path, const StoreLayout& layout,
   check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), describe);
   PropListHandle fcpl(check_id(H5Pcreate(H5P_FILE_CREATE), describe));
   check_status(H5Pset_obj_track_times(fcpl.get(), 0), describe);
+  check_status(H5Pset_attr_phase_change(fcpl.get(), 65535, 0), describe);
+  check_status(H5Pset_link_phase_change(fcpl.get(), 64, 48), describe);
+  check_status(H5Pset_est_link_info(fcpl.get(), 40, 40), describe);
   FileHandle file(
       check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), describe));
   const hid_t root = file.get();
