@@ -1,5 +1,7 @@
 #include "gensweep/store/feature_store.h"
 
+#include "gensweep/core/log.h"
+
 #include "hdf5_attributes.h"
 #include "hdf5_errors.h"
 #include "hdf5_handles.h"
@@ -43,6 +45,9 @@ constexpr const char* kStatsScatter = "/stats/scatter";
 constexpr const char* kUnitSizeAttribute = "unit_size";
 // /stats/count holds this until statistics are written (0 is a legitimate count).
 constexpr std::int64_t kNoStatistics = -1;
+// Upper bound of an attribute message's size beyond its name and value (message header, datatype
+// and dataspace encodings), for the free-space check in set_attribute.
+constexpr std::size_t kAttributeOverheadBytes = 64;
 // Chunks of ~1-4 MiB read and write efficiently on local disks and parallel file systems alike.
 constexpr std::int64_t kMaxChunkBytes = std::int64_t{4} << 20;
 
@@ -467,6 +472,9 @@ void build_store(const std::filesystem::path& path, const StoreLayout& layout,
   check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), describe);
   PropListHandle fcpl(check_id(H5Pcreate(H5P_FILE_CREATE), describe));
   check_status(H5Pset_obj_track_times(fcpl.get(), 0), describe);
+  // Root attributes stay in the root object header (never the dense fractal-heap storage), and the
+  // header is created with about 2 KiB of free space (sized through the link estimate, the only
+  // public knob), so set_attribute later rewrites that single block in place.
   check_status(H5Pset_attr_phase_change(fcpl.get(), 65535, 0), describe);
   check_status(H5Pset_link_phase_change(fcpl.get(), 64, 48), describe);
   check_status(H5Pset_est_link_info(fcpl.get(), 40, 40), describe);
@@ -885,7 +893,22 @@ void FeatureStore::set_attribute(const std::string& key, const std::string& valu
   check_attribute_key(key, value, s.context);
   GENSWEEP_CHECK(key != kSchemaVersionAttribute, StoreError,
                  "{}: attribute '{}' is reserved (the store sets it)", s.context, key);
-  detail::write_string_attribute(s.file.get(), key, value, s.context);
+  // HDF5 1.10 cannot change metadata atomically, so this is arranged to change exactly one block:
+  // the value is stored inline (fixed-length string, no global-heap object) in the root object
+  // header, which create() sized with room to spare and which lies in the file's first 4 KiB page
+  // (a write within one page is never torn by SIGKILL). That holds while the header has room and
+  // the key is not one of the variable-length provenance attributes written by create().
+  H5O_info_t info{};
+  const bool room = H5Oget_info2(s.file.get(), &info, H5O_INFO_HDR) >= 0 &&
+                    info.hdr.space.free >= key.size() + value.size() + kAttributeOverheadBytes;
+  H5Eclear2(H5E_DEFAULT);
+  if (!room || detail::is_variable_length_string_attribute(s.file.get(), key))
+    log::warn(
+        "{}: setting attribute '{}' needs more than one HDF5 metadata block (the root "
+        "object header is full, or the attribute was written at creation), so it is not "
+        "crash-atomic: a SIGKILL during it can leave the store unreadable",
+        s.context, key);
+  detail::write_inline_string_attribute(s.file.get(), key, value, s.context);
   s.flush(true);
   s.provenance[key] = value;
 }

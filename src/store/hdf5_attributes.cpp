@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <vector>
 
 namespace gensweep::store::detail {
@@ -99,6 +101,31 @@ void write_string_attribute(hid_t object, const std::string& name, const std::st
                describe));
   const char* text = value.c_str();
   check_status(H5Awrite(attribute.get(), type.get(), &text), describe);
+}
+
+void write_inline_string_attribute(hid_t object, const std::string& name, const std::string& value,
+                                   const std::string& context) {
+  const auto describe = [&] {
+    return fmt::format("{}: cannot write attribute '{}'", context, name);
+  };
+  if (has_attribute(object, name)) check_status(H5Adelete(object, name.c_str()), describe);
+  // HDF5 has no zero-size strings: an empty value is one NUL byte.
+  DatatypeHandle type = make_fixed_utf8_type(std::max<std::size_t>(1, value.size()));
+  DataspaceHandle space(check_id(H5Screate(H5S_SCALAR), describe));
+  AttributeHandle attribute(
+      check_id(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               describe));
+  std::string padded = value;
+  padded.resize(std::max<std::size_t>(1, value.size()), '\0');
+  check_status(H5Awrite(attribute.get(), type.get(), padded.data()), describe);
+}
+
+bool is_variable_length_string_attribute(hid_t object, const std::string& name) {
+  if (!has_attribute(object, name)) return false;
+  AttributeHandle attribute(H5Aopen(object, name.c_str(), H5P_DEFAULT));
+  if (!attribute) return false;
+  DatatypeHandle type(H5Aget_type(attribute.get()));
+  return type && H5Tget_class(type.get()) == H5T_STRING && H5Tis_variable_str(type.get()) > 0;
 }
 
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name,

@@ -19,6 +19,12 @@ DatatypeHandle make_fixed_utf8_type(std::size_t bytes);  // NUL-padded
 void write_string_attribute(hid_t object, const std::string& name, const std::string& value,
                             const std::string& context);
 // nullopt when the attribute does not exist; StoreError when it is not a string.
+// A fixed-length (NUL-padded) UTF-8 string attribute: its value lives inside the object header, not
+// in the global heap, so adding it changes one metadata block instead of two.
+void write_inline_string_attribute(hid_t object, const std::string& name, const std::string& value,
+                                   const std::string& context);
+// True when `name` exists and holds a variable-length string (its value lives in the global heap).
+bool is_variable_length_string_attribute(hid_t object, const std::string& name);
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name,
                                                  const std::string& context);
 // Every string attribute of `object` (non-string attributes are skipped).

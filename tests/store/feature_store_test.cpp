@@ -243,7 +243,9 @@ TEST(FeatureStore, SetAttributeAddsAndReplacesRootAttributes) {
   {
     FeatureStore store = make_store(dir / "s.h5");
     store.set_attribute("complete_utc", "2026-11-22T23:59:59Z");
+    ::testing::internal::CaptureStderr();  // replacing a creation-time attribute warns
     store.set_attribute("backbone", "replaced ✓");
+    ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(store.provenance().at("complete_utc"), "2026-11-22T23:59:59Z");
     EXPECT_THROW_WITH(store.set_attribute("format", "x"), StoreError,
                       "attribute 'format' is reserved");
@@ -257,6 +259,30 @@ TEST(FeatureStore, SetAttributeAddsAndReplacesRootAttributes) {
   EXPECT_EQ(store.provenance().at("complete_utc"), "2026-11-22T23:59:59Z");
   EXPECT_EQ(store.provenance().at("backbone"), "replaced ✓");
   EXPECT_EQ(store.provenance().count("format"), 0u);
+}
+
+TEST(FeatureStore, SetAttributeWarnsWhenItCannotBeCrashAtomic) {
+  TempDir dir;
+  FeatureStore store = make_store(dir / "s.h5");
+  ::testing::internal::CaptureStderr();
+  store.set_attribute("complete_utc", "2026-11-22T23:59:59Z");
+  store.set_attribute("complete_utc", "2026-11-22T23:59:58Z");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  // Too big for the space reserved in the root object header: still written, with a warning.
+  const std::string big(8000, 'b');
+  ::testing::internal::CaptureStderr();
+  store.set_attribute("big", big);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("is not crash-atomic"),
+            std::string::npos);
+  // Replacing a provenance attribute written by create() is not a single-block change either.
+  ::testing::internal::CaptureStderr();
+  store.set_attribute("backbone", "other");
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("setting attribute 'backbone'"),
+            std::string::npos);
+  FeatureStore back = FeatureStore::open_read(dir / "s.h5");
+  EXPECT_EQ(back.provenance().at("big"), big);
+  EXPECT_EQ(back.provenance().at("backbone"), "other");
+  EXPECT_EQ(back.provenance().at("complete_utc"), "2026-11-22T23:59:58Z");
 }
 
 TEST(FeatureStore, CreateValidatesItsArguments) {

@@ -111,9 +111,11 @@ class FeatureStore {
   void write_statistics(const StoredStatistics& stats);
   std::optional<StoredStatistics> read_statistics() const;  // nullopt until written
 
-  // Adds or replaces one root attribute (e.g. "complete_utc") and flushes. This changes HDF5
-  // metadata, which HDF5 1.10 cannot do atomically: call it once per store, after the last unit
-  // (STORE_LAYOUT.md "Crash safety" states the residual risk).
+  // Adds or replaces one root attribute (e.g. "complete_utc") and flushes. The value is stored as
+  // a fixed-length UTF-8 string inside the root object header, so that the change is a single
+  // block write that a SIGKILL cannot tear; when the header has no room left, or the key is a
+  // provenance attribute written by create(), it logs a warning that the update is not
+  // crash-atomic (STORE_LAYOUT.md "Crash safety").
   void set_attribute(const std::string& key, const std::string& value);
 
   struct Impl;  // HDF5 handles and cached layout; defined in src/store (HDF5 stays out of headers)
