@@ -119,40 +119,65 @@ FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::Matrix
     s1.diagonal().array() += eps;
     s2.diagonal().array() += eps;
   }
-  CovarianceFactor f = factor_covariance(s1, "frechet_distance: eigendecomposition of Sigma1");
-  r.min_eigenvalue = f.eigenvalues[0];
-  r.clipped_eigenvalues = f.clipped;
-  r.rank1 = linalg::numerical_rank(f.eigenvalues, d);
-  {
-    // Only for the diagnostic rank of Sigma2: eigenvalues without vectors cost a fraction of the
-    // decomposition above.
-    Eigen::MatrixXd copy = s2;
-    r.rank2 = linalg::numerical_rank(
-        linalg::symmetric_eigen(copy, /*vectors=*/false, "frechet_distance: eigenvalues of Sigma2"),
-        d);
-  }
+  // Eigenvalues only (a fraction of the cost of a decomposition with vectors): the diagnostics,
+  // and the choice of factorisation below.
+  Eigen::MatrixXd scratch = s1;
+  const Eigen::VectorXd eig1 = linalg::symmetric_eigen(scratch, /*vectors=*/false,
+                                                       "frechet_distance: eigenvalues of Sigma1");
+  r.min_eigenvalue = eig1[0];
+  r.rank1 = linalg::numerical_rank(eig1, d);
+  scratch = s2;
+  r.rank2 =
+      linalg::numerical_rank(linalg::symmetric_eigen(scratch, /*vectors=*/false,
+                                                     "frechet_distance: eigenvalues of Sigma2"),
+                             d);
 
-  // M = W^T Sigma2 W [r x r]: C = Sigma2 W (dsymm), then M = W^T C (dgemm).
-  const Eigen::Index k = f.w.cols();
+  // M, a symmetric matrix whose eigenvalues are those of Sigma1 Sigma2 (all real and >= 0 in
+  // exact arithmetic, since Sigma1 Sigma2 is similar to Sigma1^1/2 Sigma2 Sigma1^1/2):
+  // - Sigma1 positive definite (full numerical rank): Sigma1 = U^T U (dpotrf), M = U Sigma2 U^T
+  //   by two triangular products. No eigenvectors are needed, which makes this about twice as fast
+  //   as the general case (METRICS.md §2.4, Cholesky variant).
+  // - otherwise: Sigma1 = V L V^T (dsyevd), W = V sqrt(max(L, 0)), M = W^T Sigma2 W, orthogonally
+  //   similar to R Sigma2 R with R = Sigma1^1/2 = W V^T; negative round-off eigenvalues of Sigma1
+  //   are clipped to 0.
+  Eigen::MatrixXd& m = scratch;
+  bool factored = false;
+  if (r.rank1 == d) {
+    Eigen::MatrixXd u = s1;
+    if (linalg::cholesky_upper(u, "frechet_distance: Cholesky factor of Sigma1")) {
+      m = s2;
+      cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, blas_dim(d),
+                  blas_dim(d), 1.0, u.data(), blas_dim(d), m.data(), blas_dim(d));
+      cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, blas_dim(d),
+                  blas_dim(d), 1.0, u.data(), blas_dim(d), m.data(), blas_dim(d));
+      factored = true;
+    }
+  }
+  if (!factored) {
+    CovarianceFactor f = factor_covariance(s1, "frechet_distance: eigendecomposition of Sigma1");
+    r.clipped_eigenvalues = f.clipped;
+    const Eigen::Index k = f.w.cols();
+    m.resize(k, k);
+    if (k > 0) {
+      // C = Sigma2 W (dsymm), then M = W^T C (dgemm).
+      Eigen::MatrixXd c(d, k);
+      cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, blas_dim(d), blas_dim(k), 1.0, s2.data(),
+                  blas_dim(d), f.w.data(), blas_dim(d), 0.0, c.data(), blas_dim(d));
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blas_dim(k), blas_dim(k), blas_dim(d),
+                  1.0, f.w.data(), blas_dim(d), c.data(), blas_dim(d), 0.0, m.data(), blas_dim(k));
+    }
+  }
+  // Symmetric in exact arithmetic; symmetrise so round-off cannot bias which triangle is read.
+  m = (0.5 * (m + m.transpose())).eval();
+  const Eigen::VectorXd mu =
+      linalg::symmetric_eigen(m, /*vectors=*/false, "frechet_distance: eigenvalues of M");
   double trace_sqrt = 0.0;
-  if (k > 0) {
-    Eigen::MatrixXd c(d, k);
-    cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, blas_dim(d), blas_dim(k), 1.0, s2.data(),
-                blas_dim(d), f.w.data(), blas_dim(d), 0.0, c.data(), blas_dim(d));
-    Eigen::MatrixXd m(k, k);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blas_dim(k), blas_dim(k), blas_dim(d), 1.0,
-                f.w.data(), blas_dim(d), c.data(), blas_dim(d), 0.0, m.data(), blas_dim(k));
-    // Symmetric in exact arithmetic; symmetrise so round-off cannot bias which triangle is read.
-    m = (0.5 * (m + m.transpose())).eval();
-    const Eigen::VectorXd mu =
-        linalg::symmetric_eigen(m, /*vectors=*/false, "frechet_distance: eigenvalues of M");
-    for (Eigen::Index i = 0; i < mu.size(); ++i) {
-      // Clip: the matrix is PSD, so a negative eigenvalue is round-off.
-      if (mu[i] < 0.0) {
-        ++r.clipped_eigenvalues;
-      } else {
-        trace_sqrt += std::sqrt(mu[i]);
-      }
+  for (Eigen::Index i = 0; i < mu.size(); ++i) {
+    // Clip: M is PSD, so a negative eigenvalue is round-off.
+    if (mu[i] < 0.0) {
+      ++r.clipped_eigenvalues;
+    } else {
+      trace_sqrt += std::sqrt(mu[i]);
     }
   }
   r.trace_sqrt = trace_sqrt;

@@ -33,6 +33,16 @@ Eigen::VectorXd symmetric_eigen(Eigen::MatrixXd& a, bool vectors, std::string_vi
   return values;
 }
 
+bool cholesky_upper(Eigen::MatrixXd& a, std::string_view what) {
+  GENSWEEP_ASSERT(a.rows() == a.cols(), "{}: cholesky_upper of a {} x {} matrix", what, a.rows(),
+                  a.cols());
+  const lapack_int n = lapack_dim(a.rows(), what);
+  if (n == 0) return true;
+  const lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, a.data(), n);
+  GENSWEEP_ASSERT(info >= 0, "{}: LAPACK dpotrf rejected argument {}", what, -info);
+  return info == 0;
+}
+
 Eigen::VectorXd singular_values(Eigen::MatrixXd& a, std::string_view what) {
   const lapack_int m = lapack_dim(a.rows(), what);
   const lapack_int n = lapack_dim(a.cols(), what);

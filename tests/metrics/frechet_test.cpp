@@ -113,6 +113,25 @@ TEST(FrechetClosedForm, T3NonCommuting) {
   EXPECT_NEAR(r.min_eigenvalue, 1.0, 1e-15);
 }
 
+// T3 with a null direction added to Sigma1 (rank 2 < 3): the eigenvector factorisation instead
+// of Cholesky. tr Sigma2 gains 1 and t is unchanged: FD = 7 - 2 (sqrt 3 + 1).
+TEST(FrechetClosedForm, T3WithASingularSigma1UsesTheEigenvectorFactor) {
+  Eigen::MatrixXd s1 = Eigen::MatrixXd::Zero(3, 3);
+  s1.topLeftCorner(2, 2) << 2, 1, 1, 2;
+  const Eigen::MatrixXd s2 = Eigen::MatrixXd::Identity(3, 3);
+  const FrechetResult r = frechet_distance(stats_from(Eigen::Vector3d(1, 2, 3), s1, 5),
+                                           stats_from(Eigen::Vector3d(1, 2, 3), s2, 5));
+  EXPECT_LE(relative_error(r.value, 7.0 - 2.0 * (std::sqrt(3.0) + 1.0)), 1e-14);
+  EXPECT_LE(relative_error(r.trace_sqrt, std::sqrt(3.0) + 1.0), 1e-15);
+  EXPECT_EQ(r.rank1, 2);
+  EXPECT_EQ(r.rank2, 3);
+  EXPECT_NEAR(r.min_eigenvalue, 0.0, 1e-15);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0],
+            "set 1: covariance is rank-deficient (rank 2 < 3 with N = 5: constant or collinear "
+            "features); the symmetric route may lose precision in its null space");
+}
+
 // T4: FD from samples with N-1 covariances: 1.5985807960526923 (closed form); both routes.
 TEST(FrechetClosedForm, T4FromSamplesBothRoutes) {
   const auto x1 = make_matrix(4, 2, {1, 2, 3, 1, 0, 0, 2, 5});

@@ -17,6 +17,11 @@ namespace gensweep::metrics::linalg {
 // `what` when the solver does not converge or n exceeds LAPACK's 32-bit index range.
 Eigen::VectorXd symmetric_eigen(Eigen::MatrixXd& a, bool vectors, std::string_view what);
 
+// Cholesky factorisation a = U^T U (LAPACK dpotrf) in place: the upper triangle of `a` becomes U
+// (the strictly lower triangle is left as it was, unused). Returns false when `a` is not
+// numerically positive definite (a non-positive pivot); its contents are then unspecified.
+bool cholesky_upper(Eigen::MatrixXd& a, std::string_view what);
+
 // Singular values of `a` [m x n] in descending order (LAPACK dgesdd, no vectors); `a` is
 // destroyed. Throws NumericalError naming `what` when the solver does not converge.
 Eigen::VectorXd singular_values(Eigen::MatrixXd& a, std::string_view what);
