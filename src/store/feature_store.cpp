@@ -2,6 +2,7 @@
 
 #include "gensweep/core/log.h"
 
+#include "global_heap_check.h"
 #include "hdf5_attributes.h"
 #include "hdf5_errors.h"
 #include "hdf5_handles.h"
@@ -254,6 +255,23 @@ bool has_hdf5_signature(const std::filesystem::path& path) {
   return false;
 }
 
+// Where the on-disk references of a variable-length string dataset start, when the global-heap
+// check understands them: contiguous storage, 8-byte offsets and lengths (what create() writes).
+std::optional<std::uint64_t> vlen_reference_offset(hid_t file, hid_t dataset) {
+  PropListHandle fcpl(H5Fget_create_plist(file));
+  std::size_t offset_bytes = 0;
+  std::size_t length_bytes = 0;
+  DatatypeHandle type(H5Dget_type(dataset));
+  const haddr_t offset = H5Dget_offset(dataset);
+  H5Eclear2(H5E_DEFAULT);
+  if (!fcpl || H5Pget_sizes(fcpl.get(), &offset_bytes, &length_bytes) < 0 || offset_bytes != 8 ||
+      length_bytes != 8 || !type || H5Tis_variable_str(type.get()) <= 0 || offset == HADDR_UNDEF) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(offset);
+}
+
 void check_text(const std::string& text, const std::string& what, const std::string& context) {
   const std::size_t bad = detail::find_invalid_utf8(text);
   if (bad != std::string::npos)
@@ -366,6 +384,28 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
         fmt::format("{} is damaged or truncated: HDF5 cannot open it (HDF5: {})", context, detail));
   }
   impl->file = FileHandle(file);
+
+  // HDF5 1.10 crashes on a damaged global heap (global_heap_check.h), and attribute values live
+  // there. create() writes them first, into a collection allocated right after the root object
+  // header, which the first id then shares: that collection is checked both ways before any
+  // attribute is read.
+  {
+    detail::GlobalHeapCheck heap(path, context);
+    H5O_info_t root{};
+    if (H5Oget_info2(file, &root, H5O_INFO_BASIC | H5O_INFO_HDR) >= 0)
+      heap.check_collection_if_present(root.addr + root.hdr.space.total, "attribute values");
+    H5Eclear2(H5E_DEFAULT);
+    if (link_exists(file, kIds)) {
+      DatasetHandle ids(H5Dopen2(file, kIds, H5P_DEFAULT));
+      DataspaceHandle space(ids ? H5Dget_space(ids.get()) : H5I_INVALID_HID);
+      H5Eclear2(H5E_DEFAULT);
+      if (space && H5Sget_simple_extent_ndims(space.get()) == 1 &&
+          H5Sget_simple_extent_npoints(space.get()) > 0) {
+        if (const auto offset = vlen_reference_offset(file, ids.get()))
+          heap.check_references(*offset, 1, "'/ids'");
+      }
+    }
+  }
 
   const auto format = detail::read_string_attribute(file, std::string(kFormatAttribute), context);
   GENSWEEP_CHECK(format.has_value(), StoreError,
@@ -488,6 +528,42 @@ void build_store(const std::filesystem::path& path, const StoreLayout& layout,
   // Zero-size datasets cannot be chunked (chunk dims must not exceed fixed dims).
   const bool chunked = rows > 0;
 
+  // Order matters for the global-heap check (global_heap_check.h): the attribute values go into
+  // the first global heap collection, and the first id then lands in the same collection, so that
+  // checking the collection of the first id's reference covers the attributes too.
+  detail::write_string_attribute(root, std::string(kFormatAttribute), std::string(kFormatValue),
+                                 context);
+  detail::write_string_attribute(root, std::string(kSchemaVersionAttribute),
+                                 std::to_string(kSchemaVersion), context);
+  for (const auto& [key, value] : provenance) {
+    if (key == kSchemaVersionAttribute) continue;
+    detail::write_string_attribute(root, key, value, context);
+  }
+
+  {
+    if (rows > 0) {
+      // Variable-length data cannot use "never fill", so /ids keeps HDF5's defaults: it is written
+      // once, here, before the store exists under its real name.
+      DatatypeHandle id_type = detail::make_vlen_utf8_type();
+      DataspaceHandle space(check_id(H5Screate_simple(1, &rows, nullptr), describe));
+      PropListHandle dcpl(check_id(H5Pcreate(H5P_DATASET_CREATE), describe));
+      check_status(H5Pset_obj_track_times(dcpl.get(), 0), describe);
+      DatasetHandle ids_dataset(check_id(
+          H5Dcreate2(root, kIds, id_type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+          describe));
+      std::vector<const char*> pointers(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        pointers[i] = ids[i].c_str();
+      write_all(ids_dataset.get(), id_type.get(), pointers.data(), context, kIds);
+    } else {
+      DatatypeHandle id_type = detail::make_vlen_utf8_type();
+      DataspaceHandle space(check_id(H5Screate_simple(1, &rows, nullptr), describe));
+      DatasetHandle ids_dataset(check_id(
+          H5Dcreate2(root, kIds, id_type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          describe));
+    }
+  }
+
   {
     DatasetHandle features =
         create_dataset(root, kFeatures, H5T_IEEE_F32LE, {rows, dim},
@@ -529,38 +605,8 @@ void build_store(const std::filesystem::path& path, const StoreLayout& layout,
     write_all(count.get(), H5T_NATIVE_INT64, &kNoStatistics, context, kStatsCount);
     create_dataset(root, kStatsMean, H5T_IEEE_F64LE, {dim}, {}, context);
     create_dataset(root, kStatsScatter, H5T_IEEE_F64LE, {dim, dim}, {}, context);
-
-    if (rows > 0) {
-      // Variable-length data cannot use "never fill", so /ids keeps HDF5's defaults: it is written
-      // once, here, before the store exists under its real name.
-      DatatypeHandle id_type = detail::make_vlen_utf8_type();
-      DataspaceHandle space(check_id(H5Screate_simple(1, &rows, nullptr), describe));
-      PropListHandle dcpl(check_id(H5Pcreate(H5P_DATASET_CREATE), describe));
-      check_status(H5Pset_obj_track_times(dcpl.get(), 0), describe);
-      DatasetHandle ids_dataset(check_id(
-          H5Dcreate2(root, kIds, id_type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-          describe));
-      std::vector<const char*> pointers(ids.size());
-      for (std::size_t i = 0; i < ids.size(); ++i)
-        pointers[i] = ids[i].c_str();
-      write_all(ids_dataset.get(), id_type.get(), pointers.data(), context, kIds);
-    } else {
-      DatatypeHandle id_type = detail::make_vlen_utf8_type();
-      DataspaceHandle space(check_id(H5Screate_simple(1, &rows, nullptr), describe));
-      DatasetHandle ids_dataset(check_id(
-          H5Dcreate2(root, kIds, id_type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-          describe));
-    }
   }
 
-  detail::write_string_attribute(root, std::string(kFormatAttribute), std::string(kFormatValue),
-                                 context);
-  detail::write_string_attribute(root, std::string(kSchemaVersionAttribute),
-                                 std::to_string(kSchemaVersion), context);
-  for (const auto& [key, value] : provenance) {
-    if (key == kSchemaVersionAttribute) continue;
-    detail::write_string_attribute(root, key, value, context);
-  }
   check_status(H5Fflush(root, H5F_SCOPE_LOCAL), describe);
   // Close explicitly (not in a destructor) so that a failure to write the last metadata is seen.
   check_status(H5Fclose(file.release()), describe);
@@ -799,6 +845,8 @@ std::vector<std::string> FeatureStore::read_ids() const {
   GENSWEEP_CHECK(H5Tis_variable_str(file_type.get()) > 0, StoreError,
                  "{}: dataset '{}' holds fixed-length strings, expected variable-length", s.context,
                  kIds);
+  if (const auto offset = vlen_reference_offset(s.file.get(), s.ids.get()))
+    detail::GlobalHeapCheck(s.path, s.context).check_references(*offset, s.layout.rows, "'/ids'");
   // Read with the file's own string type: HDF5 does not convert between character sets.
   DatatypeHandle memory_type(H5Tcopy(file_type.get()));
   std::vector<char*> pointers(static_cast<std::size_t>(s.layout.rows), nullptr);

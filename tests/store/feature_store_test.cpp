@@ -81,6 +81,26 @@ TEST(FeatureStore, IdsKeepUnicodeSpacesAndEmptyStrings) {
   EXPECT_EQ(FeatureStore::open_read(dir / "s.h5").read_ids(), ids);
 }
 
+TEST(FeatureStore, LargeProvenanceValuesAndLongIds) {
+  // Values and ids bigger than one global heap collection (4 KiB) spread over several.
+  TempDir dir;
+  Attributes provenance = make_provenance();
+  provenance["preprocessing"] = std::string(20000, 'p');
+  provenance["config"] = std::string(5000, 'c');
+  StoreLayout layout;
+  layout.rows = 2000;
+  layout.dim = 2;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2000; ++i)
+    ids.push_back(std::string(static_cast<std::size_t>(i % 300), 'x') + std::to_string(i));
+  ids[7] = std::string(9000, 'L');
+  FeatureStore::create(dir / "s.h5", layout, ids, provenance);
+  FeatureStore store = FeatureStore::open_read(dir / "s.h5");
+  EXPECT_EQ(store.read_ids(), ids);
+  EXPECT_EQ(store.provenance().at("preprocessing"), provenance["preprocessing"]);
+  EXPECT_EQ(store.provenance().at("config"), provenance["config"]);
+}
+
 TEST(FeatureStore, RewritingADoneUnitReplacesItsRows) {
   TempDir dir;
   FeatureStore store = make_store(dir / "s.h5");
