@@ -1,11 +1,12 @@
-// gensweep compare REF EVAL: the quick path (as torch-fidelity's fidelity command). Each side may be
-// an image folder, a gensweep store, or precomputed features (file.npy, file.h5:/dataset). The
+// gensweep compare REF EVAL: the quick path (as torch-fidelity's fidelity command). Each side may
+// be an image folder, a gensweep store, or precomputed features (file.npy, file.h5:/dataset). The
 // comparison is written as an in-memory job and run through the same pipeline as job files, so it
 // gets the same validation, stores and numbers.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "args.h"
@@ -26,10 +27,18 @@ std::string toml_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -111,8 +120,7 @@ options:
 }  // namespace
 
 int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
-  Args args("compare", argv,
-            {"backbone", "metrics", "cache", "batch-size", "threads", "presets"},
+  Args args("compare", argv, {"backbone", "metrics", "cache", "batch-size", "threads", "presets"},
             {"help", "json", "quiet"});
   if (args.flag("help")) {
     if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
@@ -124,7 +132,8 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   const InputKind ref_kind = classify(ref), eval_kind = classify(eval);
   const bool images = ref_kind == InputKind::kFolder || eval_kind == InputKind::kFolder;
   const std::string metrics = args.value("metrics").value_or("fd");
-  for (const auto& m : split(metrics, ',')) pipeline::find_metric(m);  // UsageError when unknown
+  for (const auto& m : split(metrics, ','))
+    pipeline::find_metric(m);  // UsageError when unknown
   GENSWEEP_CHECK(!images || args.value("backbone"), UsageError,
                  "gensweep compare: an image folder needs --backbone NAME (a preset such as "
                  "pixels-32 or random-cnn-512)");
@@ -147,19 +156,23 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   }
 
   std::string metric_list;
-  for (const auto& m : split(metrics, ',')) metric_list += (metric_list.empty() ? "" : ", ") + toml_string(m);
+  for (const auto& m : split(metrics, ','))
+    metric_list += (metric_list.empty() ? "" : ", ") + toml_string(m);
   std::string job = fmt::format("[job]\nname = \"compare\"\noutput = {}\n\n[compute]\n",
                                 toml_string(out_dir.string()));
   job += fmt::format("batch_size = {}\nthreads = {}\n\n", args.int_value("batch-size", 64),
                      args.int_value("threads", 0));
-  job += dataset_entry("reference", ref, ref_kind) + "\n" + dataset_entry("evaluated", eval, eval_kind) + "\n";
+  job += dataset_entry("reference", ref, ref_kind) + "\n" +
+         dataset_entry("evaluated", eval, eval_kind) + "\n";
   if (images) {
-    job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n\n", toml_string(*args.value("backbone")));
+    job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n\n",
+                       toml_string(*args.value("backbone")));
   } else {
     job += "[[backbones]]\nid = \"given\"\nkind = \"external\"\n\n";
   }
-  job += fmt::format("[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n",
-                     metric_list);
+  job += fmt::format(
+      "[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n",
+      metric_list);
 
   config::LoadOptions options;
   options.presets_dir = args.value("presets").value_or(default_presets_dir());
@@ -194,7 +207,8 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
                           {"diagnostics", diagnostics}};
       fmt::print("{}\n", j.dump(2));
     } else {
-      for (const auto& e : results.entries) fmt::print("{}: {:.10g}\n", e.metric, e.value);
+      for (const auto& e : results.entries)
+        fmt::print("{}: {:.10g}\n", e.metric, e.value);
     }
   }
   comm.barrier();

@@ -30,18 +30,14 @@ int command_inspect(const std::vector<std::string>& argv, dist::Comm& comm) {
   const auto n_valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
   const bool has_stats = st.read_statistics().has_value();
   if (args.flag("json")) {
-    nlohmann::json j = {{"path", args.positional()[0]},
-                        {"rows", layout.rows},
-                        {"dim", layout.dim},
-                        {"unit_size", layout.unit_size},
-                        {"units_done", done},
-                        {"units", st.num_units()},
-                        {"complete", st.is_complete()},
-                        {"valid", n_valid},
-                        {"statistics", has_stats},
-                        {"provenance", st.provenance()}};
+    nlohmann::json j = {
+        {"path", args.positional()[0]},  {"rows", layout.rows}, {"dim", layout.dim},
+        {"unit_size", layout.unit_size}, {"units_done", done},  {"units", st.num_units()},
+        {"complete", st.is_complete()},  {"valid", n_valid},    {"statistics", has_stats},
+        {"provenance", st.provenance()}};
     nlohmann::json fl = nlohmann::json::array();
-    for (const auto& f : failures) fl.push_back({{"row", f.row}, {"reason", f.reason}});
+    for (const auto& f : failures)
+      fl.push_back({{"row", f.row}, {"reason", f.reason}});
     j["failures"] = fl;
     fmt::print("{}\n", j.dump(2));
     return 0;
@@ -54,13 +50,18 @@ int command_inspect(const std::vector<std::string>& argv, dist::Comm& comm) {
   fmt::print("statistics {}\n", has_stats ? "present (float64 count, mean, scatter)" : "absent");
   fmt::print("provenance\n");
   std::size_t width = 0;
-  for (const auto& [k, v] : st.provenance()) width = std::max(width, k.size());
-  for (const auto& [k, v] : st.provenance()) fmt::print("  {:<{}}  {}\n", k, width, v);
+  for (const auto& [k, v] : st.provenance())
+    width = std::max(width, k.size());
+  for (const auto& [k, v] : st.provenance())
+    fmt::print("  {:<{}}  {}\n", k, width, v);
   if (!failures.empty()) {
     fmt::print("failures\n");
-    const std::size_t shown = args.flag("all-failures") ? failures.size() : std::min<std::size_t>(20, failures.size());
-    for (std::size_t i = 0; i < shown; ++i) fmt::print("  row {}: {}\n", failures[i].row, failures[i].reason);
-    if (shown < failures.size()) fmt::print("  ... {} more (--all-failures)\n", failures.size() - shown);
+    const std::size_t shown =
+        args.flag("all-failures") ? failures.size() : std::min<std::size_t>(20, failures.size());
+    for (std::size_t i = 0; i < shown; ++i)
+      fmt::print("  row {}: {}\n", failures[i].row, failures[i].reason);
+    if (shown < failures.size())
+      fmt::print("  ... {} more (--all-failures)\n", failures.size() - shown);
   }
   return 0;
 }

@@ -39,15 +39,15 @@ config::Job load_job_everywhere(const std::string& job_file, const std::string& 
   options.presets_dir = presets_dir.empty() ? default_presets_dir() : presets_dir;
   options.known_metrics = pipeline::metric_names();
   config::JobTexts texts;
-  std::optional<std::string> error;
+  std::exception_ptr error;
   config::Job job;
   if (comm.is_root()) {
     try {
       texts = config::read_job_texts(job_file, options);
-      job = config::parse_job(texts.job_text, std::filesystem::absolute(job_file), texts.presets_text,
-                              texts.presets_file, options);
-    } catch (const Error& e) {
-      error = e.what();
+      job = config::parse_job(texts.job_text, std::filesystem::absolute(job_file),
+                              texts.presets_text, texts.presets_file, options);
+    } catch (...) {
+      error = std::current_exception();
       if (comm.size() == 1) throw;
     }
   }
@@ -87,18 +87,20 @@ ranks. Exit codes: see `gensweep --help`.
 int command_run(const std::string& name, const std::vector<std::string>& argv, dist::Comm& comm) {
   Args args(name, argv, {"presets", "output"}, {"rebuild", "quiet", "help"});
   if (args.flag("help")) {
-    const char* what =
-        name == "run"       ? "Extracts every store the job needs (resuming unfinished ones), then "
-                              "computes the\nmetrics and writes results.json, results.csv and "
-                              "results.md into the job's output\ndirectory, printing the tables."
-        : name == "extract" ? "Extracts (or resumes) every store the job needs; computes no metrics."
-                            : "Computes the metrics from existing, complete stores and writes the "
-                              "results.";
+    const char* what = name == "run"
+                           ? "Extracts every store the job needs (resuming unfinished ones), then "
+                             "computes the\nmetrics and writes results.json, results.csv and "
+                             "results.md into the job's output\ndirectory, printing the tables."
+                       : name == "extract"
+                           ? "Extracts (or resumes) every store the job needs; computes no metrics."
+                           : "Computes the metrics from existing, complete stores and writes the "
+                             "results.";
     if (comm.is_root()) fmt::print(kRunHelp, name, what);
     return 0;
   }
   args.expect_positional(1, "one job file");
-  config::Job job = load_job_everywhere(args.positional()[0], args.value("presets").value_or(""), comm);
+  config::Job job =
+      load_job_everywhere(args.positional()[0], args.value("presets").value_or(""), comm);
   if (auto output = args.value("output")) job.output_dir = std::filesystem::absolute(*output);
   pipeline::Plan plan = pipeline::make_plan(job);
   pipeline::install_interrupt_handlers();
@@ -111,7 +113,8 @@ int command_run(const std::string& name, const std::vector<std::string>& argv, d
   report::RunResults results = pipeline::run_job(plan, comm, options, stages);
   if (comm.is_root() && stages.reduce) {
     fmt::print("\n{}\n", report::markdown_tables(results));
-    for (const auto& w : results.warnings) fmt::print(stderr, "gensweep note: {}\n", w);
+    for (const auto& w : results.warnings)
+      fmt::print(stderr, "gensweep note: {}\n", w);
     fmt::print("results: {}\n", (plan.output_dir / "results.json").string());
   }
   return 0;
@@ -127,7 +130,8 @@ int command_validate(const std::vector<std::string>& argv, dist::Comm& comm) {
     return 0;
   }
   args.expect_positional(1, "one job file");
-  config::Job job = load_job_everywhere(args.positional()[0], args.value("presets").value_or(""), comm);
+  config::Job job =
+      load_job_everywhere(args.positional()[0], args.value("presets").value_or(""), comm);
   pipeline::make_plan(job);  // also checks what only the pipeline knows (runnable backbones)
   if (comm.is_root()) {
     if (!args.flag("quiet")) fmt::print("{}\n", config::canonical_form(job));

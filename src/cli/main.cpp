@@ -15,7 +15,8 @@
 
 namespace {
 
-constexpr const char* kHelp = R"(gensweep {} - distributed benchmark runner for generative image models
+constexpr const char* kHelp =
+    R"(gensweep {} - distributed benchmark runner for generative image models
 
 usage: gensweep COMMAND [options]     (gensweep COMMAND --help for details)
 
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    if (comm.is_root()) fmt::print("gensweep {} ({})\n", gensweep::tool_version(), gensweep::git_commit());
+    if (comm.is_root())
+      fmt::print("gensweep {} ({})\n", gensweep::tool_version(), gensweep::git_commit());
     return 0;
   }
   const std::string command = args[0];
@@ -73,8 +75,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return gensweep::cli::command_validate(args, comm);
     if (command == "inspect") return gensweep::cli::command_inspect(args, comm);
     if (command == "compare") return gensweep::cli::command_compare(args, comm);
-    throw gensweep::UsageError(
-        fmt::format("unknown command '{}' (see gensweep --help)", command));
+    throw gensweep::UsageError(fmt::format("unknown command '{}' (see gensweep --help)", command));
   } catch (const gensweep::Error& e) {
     // CommError messages already carry each failing rank's text; print them once, on rank 0.
     if (e.kind() != gensweep::ErrorKind::kComm || comm.is_root()) {

@@ -50,6 +50,35 @@ int exit_code_for(ErrorKind kind) {
   return 1;
 }
 
+namespace {
+template <typename F>
+auto inspect(std::exception_ptr error, F&& f) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return f(e.kind(), std::string(e.what()));
+  } catch (const std::exception& e) {
+    return f(ErrorKind::kInternal, std::string(e.what()));
+  } catch (...) {
+    return f(ErrorKind::kInternal, std::string("unknown exception"));
+  }
+}
+}  // namespace
+
+std::exception_ptr annotate(std::exception_ptr error, const std::string& prefix) {
+  return inspect(error, [&](ErrorKind kind, const std::string& message) {
+    return std::make_exception_ptr(Error(kind, prefix + message));
+  });
+}
+
+ErrorKind kind_of(std::exception_ptr error) {
+  return inspect(error, [](ErrorKind kind, const std::string&) { return kind; });
+}
+
+std::string message_of(std::exception_ptr error) {
+  return inspect(error, [](ErrorKind, const std::string& message) { return message; });
+}
+
 namespace detail {
 void throw_internal(const char* expr, const char* file, int line, const std::string& message) {
   throw InternalError(

@@ -202,6 +202,38 @@ void Comm::agree(const std::optional<std::string>& local_error) const {
   throw CommError(combined);
 }
 
+void Comm::agree(std::exception_ptr local_error) const {
+  if (size() == 1) {
+    if (local_error) std::rethrow_exception(local_error);
+    return;
+  }
+  // The lowest failing rank decides the kind; every failing rank's message is kept.
+  const std::int64_t kind_code =
+      local_error ? static_cast<std::int64_t>(kind_of(local_error)) : std::int64_t{-1};
+  std::vector<std::uint8_t> mine(sizeof(kind_code));
+  std::memcpy(mine.data(), &kind_code, sizeof(kind_code));
+  std::int64_t failed = sum(local_error ? 1 : 0);
+  if (failed == 0) return;
+  auto kinds = gather(mine, 0);
+  std::int64_t kind = static_cast<std::int64_t>(ErrorKind::kComm);
+  if (is_root()) {
+    for (const auto& k : kinds) {
+      std::int64_t v = 0;
+      std::memcpy(&v, k.data(), sizeof(v));
+      if (v >= 0) {
+        kind = v;
+        break;
+      }
+    }
+  }
+  broadcast(kind, 0);
+  try {
+    agree(local_error ? std::optional<std::string>(message_of(local_error)) : std::nullopt);
+  } catch (const CommError& e) {
+    throw Error(static_cast<ErrorKind>(kind), e.what());
+  }
+}
+
 void Comm::abort(int exit_code) const {
   impl_->abort(exit_code);
 }

@@ -2,6 +2,8 @@
 // RGB scaled to [0, 1], flattened channel-major (C, H, W) as torch tensors are.
 #include "pixels_backbone.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 #include "gensweep/core/sha256.h"

@@ -27,10 +27,12 @@ namespace {
 torch::Tensor seeded_normal(std::vector<std::int64_t> shape, double stddev, std::uint64_t seed,
                             std::uint64_t stream) {
   std::int64_t count = 1;
-  for (auto s : shape) count *= s;
+  for (auto s : shape)
+    count *= s;
   std::vector<float> values(static_cast<std::size_t>(count));
   Rng rng(seed, stream);
-  for (auto& v : values) v = static_cast<float>(rng.normal() * stddev);
+  for (auto& v : values)
+    v = static_cast<float>(rng.normal() * stddev);
   return torch::from_blob(values.data(), shape, torch::kFloat32).clone();
 }
 
@@ -52,10 +54,11 @@ class RandomCnnBackbone final : public Backbone {
   const BackboneInfo& info() const override { return info_; }
 
   void preprocess(const io::Image& image, float* out) const override {
-    io::FloatImage resized =
-        io::resize_bilinear_torch(io::to_float_chw(image), options_.input_size, options_.input_size);
+    io::FloatImage resized = io::resize_bilinear_torch(io::to_float_chw(image), options_.input_size,
+                                                       options_.input_size);
     const std::size_t n = resized.data.size();
-    for (std::size_t i = 0; i < n; ++i) out[i] = resized.data[i] * 2.0f - 1.0f;
+    for (std::size_t i = 0; i < n; ++i)
+      out[i] = resized.data[i] * 2.0f - 1.0f;
   }
 
   void forward(const float* inputs, std::int64_t n, float* out) override {

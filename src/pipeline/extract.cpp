@@ -9,6 +9,7 @@
 #include "gensweep/core/log.h"
 #include "gensweep/core/parallel.h"
 #include "gensweep/core/progress.h"
+#include "gensweep/core/strings.h"
 #include "gensweep/core/version.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/provenance.h"
@@ -19,9 +20,12 @@ namespace gensweep::pipeline {
 
 const char* status_name(StoreOutcome::Status status) {
   switch (status) {
-    case StoreOutcome::Status::kCreated: return "created";
-    case StoreOutcome::Status::kResumed: return "resumed";
-    case StoreOutcome::Status::kReused: return "reused";
+    case StoreOutcome::Status::kCreated:
+      return "created";
+    case StoreOutcome::Status::kResumed:
+      return "resumed";
+    case StoreOutcome::Status::kReused:
+      return "reused";
   }
   return "?";
 }
@@ -44,7 +48,8 @@ std::string dataset_fingerprint(const ImageSource& source, const dist::Comm& com
     digests[k] = source.content_digests(mine[k], mine[k] + 1).front();
   });
   std::string packed;
-  for (const auto& d : digests) packed += d;  // fixed 64-character hex digests
+  for (const auto& d : digests)
+    packed += d;  // fixed 64-character hex digests
   auto all = comm.gather({reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size()});
   std::string fingerprint;
   if (comm.is_root()) {
@@ -52,7 +57,8 @@ std::string dataset_fingerprint(const ImageSource& source, const dist::Comm& com
     for (int r = 0; r < comm.size(); ++r) {
       auto indices = dist::round_robin_share(n, r, comm.size());
       std::string text(all[r].begin(), all[r].end());
-      for (std::size_t k = 0; k < indices.size(); ++k) ordered[indices[k]] = text.substr(k * 64, 64);
+      for (std::size_t k = 0; k < indices.size(); ++k)
+        ordered[indices[k]] = text.substr(k * 64, 64);
     }
     fingerprint = source.fingerprint_from(ordered);
   }
@@ -62,7 +68,7 @@ std::string dataset_fingerprint(const ImageSource& source, const dist::Comm& com
 
 struct OpenedStores {
   std::vector<std::optional<store::FeatureStore>> stores;  // rank 0 only
-  std::vector<std::vector<std::uint8_t>> todo;              // [backbone][unit] 1 = compute
+  std::vector<std::vector<std::uint8_t>> todo;             // [backbone][unit] 1 = compute
   std::vector<StoreOutcome::Status> status;
 };
 
@@ -78,7 +84,8 @@ OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
   const std::int64_t units = (n + layout.unit_size - 1) / layout.unit_size;
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) ids.push_back(dataset.images->id(i));
+  for (std::int64_t i = 0; i < n; ++i)
+    ids.push_back(dataset.images->id(i));
 
   for (std::size_t b = 0; b < nets.size(); ++b) {
     const auto& info = nets[b]->info();
@@ -110,11 +117,13 @@ OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
       status = st->is_complete() && st->read_statistics() ? StoreOutcome::Status::kReused
                                                           : StoreOutcome::Status::kResumed;
     } else {
-      st.emplace(store::FeatureStore::create(path, layout, ids, with_volatile_provenance(expected, plan)));
+      st.emplace(
+          store::FeatureStore::create(path, layout, ids, with_volatile_provenance(expected, plan)));
     }
     auto progress = st->progress();
     std::vector<std::uint8_t> todo(static_cast<std::size_t>(units));
-    for (std::int64_t u = 0; u < units; ++u) todo[u] = progress[u] ? 0 : 1;
+    for (std::int64_t u = 0; u < units; ++u)
+      todo[u] = progress[u] ? 0 : 1;
     out.todo.push_back(std::move(todo));
     out.status.push_back(status);
     out.stores.push_back(std::move(st));
@@ -123,7 +132,8 @@ OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
 }
 
 // Decodes, preprocesses and runs every backbone on one unit, batch by batch.
-UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit, const ComputeSettings& compute,
+UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
+                        const ComputeSettings& compute,
                         const std::vector<std::unique_ptr<features::Backbone>>& nets,
                         const std::vector<std::int32_t>& which, int threads) {
   const std::int64_t n = dataset.images->size();
@@ -133,7 +143,8 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit, const Com
   r.rows = std::min(n, r.row_begin + compute.unit_size) - r.row_begin;
   r.valid.assign(static_cast<std::size_t>(r.rows), 0);
   r.backbones = which;
-  for (auto b : which) r.features.emplace_back(static_cast<std::size_t>(r.rows * nets[b]->info().dim), 0.0f);
+  for (auto b : which)
+    r.features.emplace_back(static_cast<std::size_t>(r.rows * nets[b]->info().dim), 0.0f);
 
   io::DecodeLimits limits;
   limits.max_pixels = compute.max_image_pixels;
@@ -171,8 +182,9 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit, const Com
   }
   for (std::int64_t row = 0; row < r.rows; ++row) {
     if (!r.valid[row]) {
-      r.failures.push_back({r.row_begin + row, fmt::format("{}: {}", dataset.images->id(r.row_begin + row),
-                                                           reasons[row])});
+      r.failures.push_back(
+          {r.row_begin + row,
+           fmt::format("{}: {}", dataset.images->id(r.row_begin + row), reasons[row])});
     }
   }
   return r;
@@ -190,7 +202,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
 
   // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
   std::vector<std::unique_ptr<features::Backbone>> nets;
-  std::optional<std::string> error;
+  std::exception_ptr error;
   try {
     for (const auto& id : task.backbones) {
       const BackbonePlan& bp = plan.backbone(id);
@@ -200,8 +212,8 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
       device.threads = threads;
       nets.push_back(features::make_backbone(bp.id, *bp.options, device));
     }
-  } catch (const std::exception& e) {
-    error = e.what();
+  } catch (...) {
+    error = std::current_exception();
   }
   comm.agree(error);
 
@@ -209,8 +221,8 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   if (comm.is_root()) {
     try {
       opened = open_stores(plan, task, nets, dataset, fingerprint, options);
-    } catch (const std::exception& e) {
-      error = e.what();
+    } catch (...) {
+      error = std::current_exception();
     }
   }
   comm.agree(error);
@@ -218,7 +230,8 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   // Everyone learns which units each backbone still needs.
   std::vector<std::uint8_t> flat;
   if (comm.is_root()) {
-    for (const auto& t : opened.todo) flat.insert(flat.end(), t.begin(), t.end());
+    for (const auto& t : opened.todo)
+      flat.insert(flat.end(), t.begin(), t.end());
   }
   comm.broadcast(flat);
   const auto B = static_cast<std::int64_t>(nets.size());
@@ -243,10 +256,13 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   }
 
   std::int64_t pending_images = 0;
-  for (auto u : pending) pending_images += std::min(n, (u + 1) * compute.unit_size) - u * compute.unit_size;
+  for (auto u : pending)
+    pending_images += std::min(n, (u + 1) * compute.unit_size) - u * compute.unit_size;
   std::vector<std::string> names;
-  for (const auto& net : nets) names.push_back(net->info().id);
-  ProgressReporter progress(fmt::format("extract {} [{}]", dataset.id, join(names, ",")), pending_images);
+  for (const auto& net : nets)
+    names.push_back(net->info().id);
+  ProgressReporter progress(fmt::format("extract {} [{}]", dataset.id, join(names, ",")),
+                            pending_images);
   progress.set_enabled(comm.is_root() && !options.quiet && !pending.empty());
 
   const auto rounds = static_cast<std::int64_t>((pending.size() + comm.size() - 1) / comm.size());
@@ -262,8 +278,9 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
         }
         mine = compute_unit(dataset, u, compute, nets, which, threads);
       }
-    } catch (const std::exception& e) {
-      error = fmt::format("extracting {} unit {}: {}", dataset.id, pending[slot], e.what());
+    } catch (...) {
+      error = annotate(std::current_exception(),
+                       fmt::format("extracting {} unit {}: ", dataset.id, pending[slot]));
     }
     comm.agree(error);
     auto gathered = comm.gather(encode_unit_result(mine));
@@ -281,8 +298,8 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
           }
           progress.advance(r.rows);
         }
-      } catch (const std::exception& e) {
-        error = e.what();
+      } catch (...) {
+        error = std::current_exception();
       }
     }
     comm.agree(error);

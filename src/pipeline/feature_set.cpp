@@ -1,5 +1,7 @@
 #include "gensweep/pipeline/feature_set.h"
 
+#include <algorithm>
+
 #include "gensweep/core/error.h"
 #include "gensweep/pipeline/store_statistics.h"
 #include "gensweep/store/feature_store.h"
@@ -8,13 +10,22 @@ namespace gensweep::pipeline {
 
 FeatureSet FeatureSet::from_store(const std::filesystem::path& path) {
   auto st = store::FeatureStore::open_read(path);
-  auto stored = st.read_statistics();
-  GENSWEEP_CHECK(stored.has_value(), StoreError,
-                 "{}: store has no statistics (extraction did not finish; run `gensweep extract`)",
+  GENSWEEP_CHECK(st.is_complete(), StoreError,
+                 "{}: store is incomplete (extraction did not finish; run `gensweep extract`)",
                  path.string());
+  auto valid = st.read_valid();
   FeatureSet set;
   set.dim_ = st.layout().dim;
-  set.stats_ = to_gaussian_stats(*stored, set.dim_);
+  set.count_ = std::count(valid.begin(), valid.end(), std::uint8_t{1});
+  // The D x D scatter can be large (75 MB at D = 3072): read it only when a metric needs it.
+  set.stats_loader_ = [path, dim = set.dim_] {
+    auto stored = store::FeatureStore::open_read(path).read_statistics();
+    GENSWEEP_CHECK(
+        stored.has_value(), StoreError,
+        "{}: store has no statistics (extraction did not finish; run `gensweep extract`)",
+        path.string());
+    return to_gaussian_stats(*stored, dim);
+  };
   set.loader_ = [path] { return read_valid_features(store::FeatureStore::open_read(path)); };
   return set;
 }
@@ -22,9 +33,15 @@ FeatureSet FeatureSet::from_store(const std::filesystem::path& path) {
 FeatureSet FeatureSet::from_matrix(FeatureMatrix matrix) {
   FeatureSet set;
   set.dim_ = matrix.cols;
-  set.stats_ = metrics::compute_stats(matrix.view());
+  set.count_ = matrix.rows;
+  set.stats_ = std::make_shared<metrics::GaussianStats>(metrics::compute_stats(matrix.view()));
   set.features_ = std::make_shared<FeatureMatrix>(std::move(matrix));
   return set;
+}
+
+const metrics::GaussianStats& FeatureSet::stats() const {
+  if (!stats_) stats_ = std::make_shared<metrics::GaussianStats>(stats_loader_());
+  return *stats_;
 }
 
 const FeatureMatrix& FeatureSet::features() const {

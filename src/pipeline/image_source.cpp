@@ -75,7 +75,8 @@ class DerivedSource final : public ImageSource {
   const std::string& id(std::int64_t i) const override { return base_->id(i); }
   io::DecodeOutcome load(std::int64_t i, const io::DecodeLimits& limits) const override {
     io::DecodeOutcome out = base_->load(i, limits);
-    if (out.ok) out.image = io::apply_distortion(out.image, distortion_, static_cast<std::uint64_t>(i));
+    if (out.ok)
+      out.image = io::apply_distortion(out.image, distortion_, static_cast<std::uint64_t>(i));
     return out;
   }
   std::string description() const override {

@@ -13,13 +13,12 @@ namespace {
 void compute_fd(const MetricContext& ctx, report::MetricEntry& entry) {
   const auto& a = ctx.reference;
   const auto& b = ctx.evaluated;
-  GENSWEEP_CHECK(a.dim() == b.dim(), NumericalError,
-                 "fd: {} has dimension {} but {} has {}", entry.reference, a.dim(), entry.evaluated,
-                 b.dim());
+  GENSWEEP_CHECK(a.dim() == b.dim(), NumericalError, "fd: {} has dimension {} but {} has {}",
+                 entry.reference, a.dim(), entry.evaluated, b.dim());
   const bool singular = std::min(a.count(), b.count()) <= a.dim();
-  metrics::FrechetResult r = singular
-                                 ? metrics::frechet_distance(a.features().view(), b.features().view())
-                                 : metrics::frechet_distance(a.stats(), b.stats());
+  metrics::FrechetResult r =
+      singular ? metrics::frechet_distance(a.features().view(), b.features().view())
+               : metrics::frechet_distance(a.stats(), b.stats());
   entry.value = r.value;
   entry.diagnostics = {
       {"route", r.route},
@@ -43,7 +42,8 @@ void compute_fd(const MetricContext& ctx, report::MetricEntry& entry) {
 
 const std::vector<MetricDefinition>& metric_table() {
   static const std::vector<MetricDefinition> table = {
-      {"fd", "Fréchet distance between Gaussian fits of the two feature sets (FID in Inception space)",
+      {"fd",
+       "Fréchet distance between Gaussian fits of the two feature sets (FID in Inception space)",
        compute_fd},
   };
   return table;
@@ -53,12 +53,14 @@ const MetricDefinition& find_metric(const std::string& name) {
   for (const auto& m : metric_table()) {
     if (name == m.name) return m;
   }
-  throw UsageError(fmt::format("unknown metric '{}' (known: {})", name, join(metric_names(), ", ")));
+  throw UsageError(
+      fmt::format("unknown metric '{}' (known: {})", name, join(metric_names(), ", ")));
 }
 
 std::vector<std::string> metric_names() {
   std::vector<std::string> names;
-  for (const auto& m : metric_table()) names.emplace_back(m.name);
+  for (const auto& m : metric_table())
+    names.emplace_back(m.name);
   return names;
 }
 

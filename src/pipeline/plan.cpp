@@ -1,5 +1,7 @@
 #include "gensweep/pipeline/plan.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 
 #include "gensweep/config/canonical.h"

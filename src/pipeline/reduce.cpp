@@ -6,6 +6,7 @@
 #include "gensweep/pipeline/feature_set.h"
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/store/external_features.h"
+#include "gensweep/store/feature_store.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -63,11 +64,12 @@ std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Com
   };
   std::vector<Item> items;
   for (const auto& t : plan.reduction) {
-    for (const auto& m : t.metrics) items.push_back({&t, m});
+    for (const auto& m : t.metrics)
+      items.push_back({&t, m});
   }
   FeatureSetCache cache(plan);
   std::string mine = "[";
-  std::optional<std::string> error;
+  std::exception_ptr error;
   try {
     bool first = true;
     for (auto i : dist::round_robin_share(static_cast<std::int64_t>(items.size()), comm.rank(),
@@ -81,14 +83,12 @@ std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Com
       MetricContext ctx{cache.get(entry.reference, entry.backbone),
                         cache.get(entry.evaluated, entry.backbone)};
       find_metric(item.metric).compute(ctx, entry);
-      nlohmann::json j = {{"index", i},
-                          {"value", entry.value},
-                          {"diagnostics", entry.diagnostics}};
+      nlohmann::json j = {{"index", i}, {"value", entry.value}, {"diagnostics", entry.diagnostics}};
       mine += (first ? "" : ",") + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       first = false;
     }
-  } catch (const std::exception& e) {
-    error = e.what();
+  } catch (...) {
+    error = std::current_exception();
   }
   mine += "]";
   comm.agree(error);

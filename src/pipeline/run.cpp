@@ -32,7 +32,8 @@ void summarize_stores(const Plan& plan, report::RunResults& results) {
         ds.images = st.layout().rows;
         ds.valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
         ds.failed = ds.images - ds.valid;
-        if (auto it = attrs.find("dataset_fingerprint"); it != attrs.end()) ds.fingerprint = it->second;
+        if (auto it = attrs.find("dataset_fingerprint"); it != attrs.end())
+          ds.fingerprint = it->second;
         report::BackboneSummary bs;
         bs.id = b;
         bs.kind = attrs.count("backbone_kind") ? attrs.at("backbone_kind") : "";
@@ -64,7 +65,8 @@ void summarize_stores(const Plan& plan, report::RunResults& results) {
 
 void check_failure_budget(const Plan& plan, const std::vector<StoreOutcome>& outcomes) {
   std::map<std::string, std::int64_t> failed;
-  for (const auto& o : outcomes) failed[o.dataset] = std::max(failed[o.dataset], o.failed);
+  for (const auto& o : outcomes)
+    failed[o.dataset] = std::max(failed[o.dataset], o.failed);
   for (const auto& [dataset, count] : failed) {
     if (count <= plan.compute.max_failed_images) continue;
     std::string examples;
@@ -72,7 +74,8 @@ void check_failure_budget(const Plan& plan, const std::vector<StoreOutcome>& out
     for (const auto& o : outcomes) {
       if (o.dataset != dataset) continue;
       auto failures = store::FeatureStore::open_read(o.path).read_failures();
-      for (std::size_t i = 0; i < failures.size() && i < 5; ++i) examples += "\n  " + failures[i].reason;
+      for (std::size_t i = 0; i < failures.size() && i < 5; ++i)
+        examples += "\n  " + failures[i].reason;
       break;
     }
     throw IoError(fmt::format(
@@ -90,7 +93,7 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   std::vector<StoreOutcome> outcomes;
   if (stages.extract) {
     outcomes = run_extraction(plan, comm, options);
-    std::optional<std::string> error;
+    std::exception_ptr error;
     if (comm.is_root()) {
       for (const auto& o : outcomes) {
         log::info("store {} ({}): {} of {} images valid, {} units computed", o.path.string(),
@@ -98,17 +101,12 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
       }
       try {
         check_failure_budget(plan, outcomes);
-      } catch (const Error& e) {
-        error = e.what();
+      } catch (...) {
+        error = std::current_exception();
       }
     }
     // Everyone stops together when the failure budget is exceeded.
-    std::int64_t failed = error ? 1 : 0;
-    comm.broadcast(failed);
-    if (failed) {
-      if (comm.is_root()) throw IoError(*error);
-      throw IoError("failure budget exceeded (see rank 0)");
-    }
+    comm.agree(error);
   }
   report::RunResults results;
   if (!stages.reduce) return results;
@@ -122,16 +120,23 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   results.created_utc = utc_now_iso8601();
   results.ranks = comm.size();
   summarize_stores(plan, results);
+  // Per-entry notes stay in each entry's diagnostics; the summary says how many entries share each
+  // kind of note, so a 100-row table does not print 200 lines.
+  std::map<std::string, int> note_counts;
   for (const auto& e : results.entries) {
-    if (e.diagnostics.contains("notes")) {
-      for (const auto& note : e.diagnostics["notes"]) {
-        results.warnings.push_back(fmt::format("{} {} vs {} ({}): {}", e.metric, e.evaluated,
-                                               e.reference, e.backbone, note.get<std::string>()));
-      }
-    }
+    if (!e.diagnostics.contains("route")) continue;
+    if (e.diagnostics["route"] == "nuclear-norm")
+      note_counts
+          ["fd: a set has no more images than dimensions (N <= D): the covariances are singular, "
+           "so the exact nuclear-norm route was used; FD is biased upward at small N"]++;
+    if (e.diagnostics.value("regularization", 0.0) > 0)
+      note_counts["fd: a covariance was regularised (see diagnostics.regularization)"]++;
   }
-  results.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& [note, count] : note_counts) {
+    results.warnings.push_back(
+        fmt::format("{} ({} of {} entries)", note, count, results.entries.size()));
+  }
+  results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_all(results, plan.output_dir);
   return results;
 }

@@ -69,14 +69,14 @@ FeatureMatrix read_valid_features(const store::FeatureStore& store) {
 
 void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm& comm) {
   std::int64_t needed = 0;
-  std::optional<std::string> error;
+  std::exception_ptr error;
   if (comm.is_root()) {
     try {
       auto st = store::FeatureStore::open_read(path);
       GENSWEEP_ASSERT(st.is_complete(), "{}: statistics of an incomplete store", path.string());
       needed = st.read_statistics() ? 0 : 1;
-    } catch (const std::exception& e) {
-      error = e.what();
+    } catch (...) {
+      error = std::current_exception();
     }
   }
   comm.agree(error);
@@ -103,8 +103,9 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
         st.read_features(begin, count, rows.values.data());
         mine = encode(metrics::compute_stats(rows.view(), valid.data() + begin));
       }
-    } catch (const std::exception& e) {
-      error = fmt::format("{}: statistics of block {}: {}", path.string(), block, e.what());
+    } catch (...) {
+      error = annotate(std::current_exception(),
+                       fmt::format("{}: statistics of block {}: ", path.string(), block));
     }
     comm.agree(error);
     auto gathered = comm.gather(mine);
@@ -122,8 +123,8 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
     try {
       auto writer = store::FeatureStore::open_write(path);
       writer.write_statistics(to_stored_statistics(total));
-    } catch (const std::exception& e) {
-      error = e.what();
+    } catch (...) {
+      error = std::current_exception();
     }
   }
   comm.agree(error);

@@ -1,5 +1,6 @@
 // The command line: usage errors, validate, inspect, and `compare` on folders, stores and
 // precomputed features (checked against the golden pytorch-fid value).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,9 +14,10 @@ namespace {
 
 // Minimal .npy v1.0 writer (float32, C order) so the test makes its own feature files.
 void write_npy(const std::filesystem::path& path, const FeatureMatrix& m) {
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
-                                   m.rows, m.cols);
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  std::string header = fmt::format(
+      "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows, m.cols);
+  while ((10 + header.size() + 1) % 64 != 0)
+    header += ' ';
   header += '\n';
   std::ofstream out(path, std::ios::binary);
   out.write("\x93NUMPY\x01\x00", 8);
@@ -91,8 +93,8 @@ TEST(Cli, CompareFoldersAndStores) {
   TempDir dir;
   copy_cifar_images(dir / "a", 0, 12);
   copy_cifar_images(dir / "b", 500, 12);
-  auto same = run_gensweep({"compare", (dir / "a").string(), (dir / "a").string(), "--backbone",
-                            "pixels-32", "--json"});
+  auto same = run_gensweep(
+      {"compare", (dir / "a").string(), (dir / "a").string(), "--backbone", "pixels-32", "--json"});
   ASSERT_EQ(same.exit_code, 0) << same.err;
   // A set against itself: FD is 0 up to round-off (N < D: the exact nuclear-norm route).
   auto js = nlohmann::json::parse(same.out);
@@ -105,13 +107,14 @@ TEST(Cli, CompareFoldersAndStores) {
   double fd = nlohmann::json::parse(diff.out)["metrics"]["fd"].get<double>();
   EXPECT_GT(fd, 1.0);
   // The cached stores are gensweep stores: comparing them gives the same number.
-  auto stores = run_gensweep({"compare", (dir / "cache" / "stores" / "reference" / "features.h5").string(),
-                              (dir / "cache" / "stores" / "evaluated" / "features.h5").string(),
-                              "--json"});
+  auto stores =
+      run_gensweep({"compare", (dir / "cache" / "stores" / "reference" / "features.h5").string(),
+                    (dir / "cache" / "stores" / "evaluated" / "features.h5").string(), "--json"});
   ASSERT_EQ(stores.exit_code, 0) << stores.err;
   EXPECT_EQ(nlohmann::json::parse(stores.out)["metrics"]["fd"].get<double>(), fd);
 
-  auto inspect = run_gensweep({"inspect", (dir / "cache" / "stores" / "reference" / "features.h5").string()});
+  auto inspect =
+      run_gensweep({"inspect", (dir / "cache" / "stores" / "reference" / "features.h5").string()});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find("features   12 x 3072 float32"), std::string::npos) << inspect.out;
   EXPECT_NE(inspect.out.find("backbone_kind"), std::string::npos) << inspect.out;
@@ -123,9 +126,11 @@ TEST(Cli, CompareRejectsMixingFoldersAndFeatures) {
   TempDir dir;
   copy_cifar_images(dir / "a", 0, 3);
   auto h5 = (shared_dir() / "golden" / "gauss_d64" / "data.h5").string();
-  auto r = run_gensweep({"compare", (dir / "a").string(), h5 + ":/fake", "--backbone", "pixels-32"});
+  auto r =
+      run_gensweep({"compare", (dir / "a").string(), h5 + ":/fake", "--backbone", "pixels-32"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("cannot compare an image folder with precomputed features"), std::string::npos);
+  EXPECT_NE(r.err.find("cannot compare an image folder with precomputed features"),
+            std::string::npos);
   auto missing = run_gensweep({"compare", (dir / "nothing").string(), h5 + ":/fake"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nothing' does not exist"), std::string::npos) << missing.err;

@@ -81,8 +81,8 @@ void expect_same_store(const std::filesystem::path& a, const std::filesystem::pa
   ASSERT_TRUE(ta && tb);
   EXPECT_EQ(ta->count, tb->count);
   EXPECT_EQ(0, std::memcmp(ta->mean.data(), tb->mean.data(), ta->mean.size() * sizeof(double)));
-  EXPECT_EQ(0, std::memcmp(ta->scatter.data(), tb->scatter.data(),
-                           ta->scatter.size() * sizeof(double)));
+  EXPECT_EQ(
+      0, std::memcmp(ta->scatter.data(), tb->scatter.data(), ta->scatter.size() * sizeof(double)));
 }
 
 TEST_F(RankInvariance, StoresAndResultsAreBitwiseIdenticalFor124Ranks) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -13,7 +14,8 @@ namespace gensweep::testing {
 namespace {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (char c : s)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
 }  // namespace
@@ -24,12 +26,15 @@ CommandResult run_gensweep(const std::vector<std::string>& args, int ranks,
   std::string cmd;
   if (!cwd.empty()) cmd += "cd " + shell_quote(cwd.string()) + " && ";
   if (ranks > 0) {
-    cmd += fmt::format("{} -n {} --oversubscribe -x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1 ",
-                       GENSWEEP_MPIEXEC, ranks);
+    // Tests run as root in CI containers; Open MPI refuses that unless told explicitly.
+    cmd += fmt::format("{} -n {} --oversubscribe {}-x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1 ",
+                       GENSWEEP_MPIEXEC, ranks, geteuid() == 0 ? "--allow-run-as-root " : "");
   }
   cmd += shell_quote(GENSWEEP_BINARY);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote((capture / "out").string()) + " 2>" + shell_quote((capture / "err").string());
+  for (const auto& a : args)
+    cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote((capture / "out").string()) + " 2>" +
+         shell_quote((capture / "err").string());
   CommandResult r;
   int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +55,13 @@ GENSWEEP_DEFINE_ERROR(InterruptedError, kInterrupted);
 GENSWEEP_DEFINE_ERROR(InternalError, kInternal);
 
 #undef GENSWEEP_DEFINE_ERROR
+
+// The same error with `prefix` put before its message, keeping its kind; anything that is not a
+// gensweep::Error becomes an InternalError. Used where a phase adds context ("unit 7: ...").
+std::exception_ptr annotate(std::exception_ptr error, const std::string& prefix);
+// The kind of an error: its ErrorKind for a gensweep::Error, kInternal for anything else.
+ErrorKind kind_of(std::exception_ptr error);
+std::string message_of(std::exception_ptr error);
 
 namespace detail {
 [[noreturn]] void throw_internal(const char* expr, const char* file, int line,

@@ -8,6 +8,7 @@
 // failing rank's message, so no rank is left waiting in a collective.
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -47,6 +48,9 @@ class Comm {
   // Collective: throws CommError on every rank if any rank passed an error. The message lists
   // each failing rank: "rank 1: <message>; rank 3: <message>".
   void agree(const std::optional<std::string>& local_error) const;
+  // The same for a captured exception: every rank throws an Error of the kind of the lowest
+  // failing rank's error (a config error stays a config error, exit code included).
+  void agree(std::exception_ptr local_error) const;
   // Ends every rank of the job (MPI_Abort) after a failure outside a collective phase.
   [[noreturn]] void abort(int exit_code) const;
 

@@ -20,13 +20,13 @@
 namespace gensweep::features {
 
 struct BackboneInfo {
-  std::string id;             // the job's name for it (column header)
-  std::string kind;           // "pixels", "random-cnn", ...
-  std::int64_t dim = 0;       // output dimension D
+  std::string id;               // the job's name for it (column header)
+  std::string kind;             // "pixels", "random-cnn", ...
+  std::int64_t dim = 0;         // output dimension D
   std::int64_t input_size = 0;  // floats per preprocessed image
-  std::string identity;       // sha256 hex over kind, parameters, architecture version, weights
-  std::string preprocessing;  // canonical preprocessing spec, human-readable
-  std::string device;         // "cpu", "cuda:0"
+  std::string identity;         // sha256 hex over kind, parameters, architecture version, weights
+  std::string preprocessing;    // canonical preprocessing spec, human-readable
+  std::string device;           // "cpu", "cuda:0"
 };
 
 class Backbone {
@@ -44,10 +44,10 @@ struct PixelsOptions {
   int size = 32;  // area-downsampled to size x size
 };
 struct RandomCnnOptions {
-  std::int64_t dim = 512;      // output dimension
-  std::uint64_t seed = 0;      // weights come from gensweep's own generator seeded with this
-  int input_size = 64;         // bilinear resize to input_size x input_size
-  int width = 32;              // channels of the first conv; doubles at each stride-2 stage
+  std::int64_t dim = 512;  // output dimension
+  std::uint64_t seed = 0;  // weights come from gensweep's own generator seeded with this
+  int input_size = 64;     // bilinear resize to input_size x input_size
+  int width = 32;          // channels of the first conv; doubles at each stride-2 stage
 };
 using BackboneOptions = std::variant<PixelsOptions, RandomCnnOptions>;
 

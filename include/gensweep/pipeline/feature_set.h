@@ -1,6 +1,6 @@
 #pragma once
 // One dataset's features in one feature space, as the reduce stage sees them: float64 statistics
-// always, raw valid rows on demand (loaded once, e.g. for the exact FD route when N <= D).
+// on demand, raw valid rows on demand (loaded once, e.g. for the exact FD route when N <= D).
 
 #include <filesystem>
 #include <functional>
@@ -19,15 +19,17 @@ class FeatureSet {
   // From features already in memory (external files, `compare` inputs).
   static FeatureSet from_matrix(FeatureMatrix matrix);
 
-  const metrics::GaussianStats& stats() const { return stats_; }
-  std::int64_t count() const { return stats_.count; }
+  const metrics::GaussianStats& stats() const;  // loaded on first use
+  std::int64_t count() const { return count_; }
   std::int64_t dim() const { return dim_; }
   const FeatureMatrix& features() const;  // valid rows, loaded on first use
 
  private:
-  metrics::GaussianStats stats_;
+  std::int64_t count_ = 0;
   std::int64_t dim_ = 0;
   std::function<FeatureMatrix()> loader_;
+  std::function<metrics::GaussianStats()> stats_loader_;
+  mutable std::shared_ptr<metrics::GaussianStats> stats_;
   mutable std::shared_ptr<FeatureMatrix> features_;
 };
 
