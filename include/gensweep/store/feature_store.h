@@ -12,7 +12,8 @@
 // moment therefore leaves a file that open_write() reopens and whose done-map marks only units
 // whose rows are fully on disk; the interrupted unit is simply written again.
 //
-// Not thread-safe: the HDF5 build used here is not thread-safe; use a store from one thread.
+// Not thread-safe: the HDF5 build used here is not thread-safe, so call the store module (every
+// store, and load_external_features) from one thread at a time.
 
 #include "gensweep/core/matrix_view.h"
 #include "gensweep/store/provenance.h"
@@ -83,7 +84,8 @@ class FeatureStore {
   // Rows [begin, end) of a unit.
   std::int64_t unit_begin(std::int64_t unit) const;
   std::int64_t unit_end(std::int64_t unit) const;
-  std::vector<std::uint8_t> progress() const;  // [num_units], 1 = unit done
+  // [num_units], 1 = unit done. A reader sees the done-map as it was when the store was opened.
+  std::vector<std::uint8_t> progress() const;
   bool is_complete() const;
 
   // Writes rows [unit * unit_size, min(rows, (unit + 1) * unit_size)):
