@@ -380,6 +380,11 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
           "{} is open in another process (HDF5 file lock held; a writer excludes readers and "
           "readers exclude a writer) (HDF5: {})",
           context, detail));
+    if (detail.find("already open for read-only") != std::string::npos)
+      throw StoreError(fmt::format(
+          "{} is already open read-only in this process: close its readers before opening it "
+          "for writing (HDF5: {})",
+          context, detail));
     throw StoreError(
         fmt::format("{} is damaged or truncated: HDF5 cannot open it (HDF5: {})", context, detail));
   }

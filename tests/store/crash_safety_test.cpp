@@ -331,6 +331,20 @@ TEST(StoreLocking, SecondWriterInTheSameProcessIsRefused) {
   EXPECT_EQ(FeatureStore::open_read(path).num_units(), 5);
 }
 
+TEST(StoreLocking, WriterAfterAReaderInTheSameProcessIsRefusedClearly) {
+  TempDir dir;
+  const auto path = dir / "s.h5";
+  FeatureStore::create(path, crash_layout(), make_ids(40), {});
+  FeatureStore reader = FeatureStore::open_read(path);
+  EXPECT_THROW_WITH(FeatureStore::open_write(path), StoreError,
+                    "store '" + path.string() +
+                        "' is already open read-only in this process: close its readers before "
+                        "opening it for writing");
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".lock"));
+  { auto closing = std::move(reader); }
+  EXPECT_TRUE(FeatureStore::open_write(path).writable());
+}
+
 struct Pipe {
   int fds[2] = {-1, -1};
   Pipe() { EXPECT_EQ(pipe(fds), 0); }
