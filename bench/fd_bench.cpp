@@ -9,18 +9,26 @@
 //   whose square root has trace tr(T Sigma1), so FD = |mu1 - mu2|^2 + tr Sigma1 + tr Sigma2
 //   - 2 tr(T Sigma1) (T is the optimal transport map between the two Gaussians).
 //
-// With --out DIR it writes each case's matrices (raw little-endian float64: Sigma1 and Sigma2
-// D x D, then mu1 and mu2) and a summary JSON for bench/fd_scipy_baseline.py, which times
-// pytorch-fid's algorithm on exactly the same numbers. bench/run_fd_bench.sh runs both.
+// Usage (bench/run_fd_bench.sh drives it):
+//   fd_bench --generate DIR [--dim D] [--seed S]   build the cases and write them to DIR:
+//       DIR/cases.json (dimension, names, closed forms) and DIR/<case>.f64 (raw little-endian
+//       float64: Sigma1 and Sigma2, D x D, then mu1 and mu2), for fd_scipy_baseline.py to time
+//       pytorch-fid's algorithm on exactly the same numbers;
+//   fd_bench --in DIR [--repeats R] [--results FILE] [--no-diagnostics]   time gensweep on the
+//       cases in DIR and write the times and values as JSON (default DIR/gensweep_fd.json);
+//       --no-diagnostics sets FrechetOptions::diagnostics = false (no ranks, no min eigenvalue).
+// The runner alternates short gensweep and scipy rounds, so that both see the same machine load.
 
 #include <cblas.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -163,9 +171,47 @@ void write_case(const std::filesystem::path& path, const Case& c) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+Case read_case(const std::filesystem::path& path, const std::string& name, Eigen::Index d,
+               long double closed_form) {
+  Case c;
+  c.name = name;
+  c.closed_form = closed_form;
+  c.sigma1.resize(d, d);
+  c.sigma2.resize(d, d);
+  c.mu1.resize(d);
+  c.mu2.resize(d);
+  std::ifstream in(path, std::ios::binary);
+  for (Eigen::MatrixXd* m : {&c.sigma1, &c.sigma2})
+    in.read(reinterpret_cast<char*>(m->data()), static_cast<std::streamsize>(m->size() * 8));
+  for (Eigen::VectorXd* v : {&c.mu1, &c.mu2})
+    in.read(reinterpret_cast<char*>(v->data()), static_cast<std::streamsize>(v->size() * 8));
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return c;
+}
+
+// cases.json is written by this program in a fixed layout: one case per line.
+std::vector<Case> read_cases(const std::filesystem::path& dir, Eigen::Index& d) {
+  std::ifstream in(dir / "cases.json");
+  if (!in) throw std::runtime_error("no " + (dir / "cases.json").string());
+  std::vector<Case> cases;
+  std::string line;
+  while (std::getline(in, line)) {
+    char name[64];
+    long dim = 0;
+    long double closed = 0.0L;
+    if (std::sscanf(line.c_str(), " {\"dim\": %ld", &dim) == 1) d = dim;
+    if (std::sscanf(line.c_str(), " {\"name\": \"%63[^\"]\", \"closed_form\": %Lg", name,
+                    &closed) == 2) {
+      cases.push_back(read_case(dir / (std::string(name) + ".f64"), name, d, closed));
+    }
+  }
+  return cases;
+}
+
 int usage() {
   std::fprintf(stderr,
-               "usage: fd_bench [--dim D (2048)] [--repeats R (5)] [--seed S (7)] [--out DIR]\n");
+               "usage: fd_bench --generate DIR [--dim D (2048)] [--seed S (7)]\n"
+               "       fd_bench --in DIR [--repeats R (5)] [--results FILE] [--no-diagnostics]\n");
   return 2;
 }
 
@@ -175,9 +221,14 @@ int main(int argc, char** argv) {
   Eigen::Index d = 2048;
   int repeats = 5;
   std::uint64_t seed = 7;
-  std::filesystem::path out_dir;
+  std::filesystem::path generate_dir, in_dir, results;
+  FrechetOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--no-diagnostics") {
+      options.diagnostics = false;
+      continue;
+    }
     if (i + 1 >= argc) return usage();
     if (arg == "--dim") {
       d = std::atol(argv[++i]);
@@ -185,63 +236,72 @@ int main(int argc, char** argv) {
       repeats = std::atoi(argv[++i]);
     } else if (arg == "--seed") {
       seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--out") {
-      out_dir = argv[++i];
+    } else if (arg == "--generate") {
+      generate_dir = argv[++i];
+    } else if (arg == "--in") {
+      in_dir = argv[++i];
+    } else if (arg == "--results") {
+      results = argv[++i];
     } else {
       return usage();
     }
   }
-  if (d < 2 || repeats < 1) return usage();
+  if (d < 2 || repeats < 1 || generate_dir.empty() == in_dir.empty()) return usage();
+
+  if (!generate_dir.empty()) {
+    Rng rng(seed);
+    const Case cases[] = {commuting_case(d, rng), noncommuting_case(d, rng)};
+    std::ofstream json(generate_dir / "cases.json");
+    json << fmt::format("{{\"dim\": {}, \"seed\": {}, \"cases\": [\n", d, seed);
+    for (std::size_t k = 0; k < std::size(cases); ++k) {
+      write_case(generate_dir / (cases[k].name + ".f64"), cases[k]);
+      json << fmt::format(" {{\"name\": \"{}\", \"closed_form\": {:.21g}, \"file\": \"{}\"}}{}\n",
+                          cases[k].name, cases[k].closed_form, cases[k].name + ".f64",
+                          k + 1 < std::size(cases) ? "," : "");
+    }
+    json << "]}\n";
+    fmt::print("fd_bench: wrote {} cases (D = {}) to {}\n", std::size(cases), d,
+               generate_dir.string());
+    return 0;
+  }
+
+  const std::vector<Case> cases = read_cases(in_dir, d);
+  if (results.empty()) results = in_dir / "gensweep_fd.json";
   const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
-
-  Rng rng(seed);
-  std::vector<Case> cases;
-  cases.push_back(commuting_case(d, rng));
-  cases.push_back(noncommuting_case(d, rng));
-
-  fmt::print("fd_bench: D = {}, {} runs per case, OPENBLAS_NUM_THREADS = {}\n", d, repeats,
-             threads != nullptr ? threads : "(unset)");
-  fmt::print("{:<13} {:>11} {:>11} {:>22} {:>10} {:>10}\n", "case", "median s", "min s", "FD",
-             "abs err", "rel err");
+  const std::string impl = options.diagnostics ? "gensweep" : "gensweep-nodiag";
   std::string json =
-      fmt::format("{{\"dim\": {}, \"repeats\": {}, \"openblas_num_threads\": \"{}\", \"cases\": [",
-                  d, repeats, threads != nullptr ? threads : "");
+      fmt::format("{{\"impl\": \"{}\", \"dim\": {}, \"openblas_num_threads\": \"{}\", \"cases\": [",
+                  impl, d, threads != nullptr ? threads : "");
   for (std::size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
-    // count 2: scatter == covariance bit for bit, so both programs see the same Sigma.
+    // count 2: the scatter is the covariance bit for bit, so both programs see the same Sigma.
     const GaussianStats s1{2, c.mu1, c.sigma1};
     const GaussianStats s2{2, c.mu2, c.sigma2};
-    std::vector<double> times;
+    // Wall time, and process CPU time: on a shared machine the latter leaves out the time spent
+    // waiting for a core, so it is the steadier of the two.
+    std::vector<double> times, cpu_times;
     FrechetResult r;
     for (int run = 0; run < repeats; ++run) {
+      const std::clock_t cpu_start = std::clock();
       const auto start = std::chrono::steady_clock::now();
-      r = frechet_distance(s1, s2);
+      r = frechet_distance(s1, s2, options);
       times.push_back(seconds_since(start));
+      cpu_times.push_back(static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
     }
-    std::sort(times.begin(), times.end());
-    const double median =
-        repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
-    const double closed = static_cast<double>(c.closed_form);
     const double abs_err = std::abs(static_cast<double>(r.value - c.closed_form));
-    fmt::print("{:<13} {:>11.4f} {:>11.4f} {:>22.15g} {:>10.2e} {:>10.2e}\n", c.name, median,
-               times.front(), r.value, abs_err, abs_err / closed);
-    std::string file;
-    if (!out_dir.empty()) {
-      file = c.name + ".f64";
-      write_case(out_dir / file, c);
-    }
+    fmt::print(
+        "{:<15} {:<13} {} runs, min {:.3f} s, FD {:.15g}, error vs closed form {:.2e} "
+        "({:.2e} relative)\n",
+        impl, c.name, repeats, *std::min_element(times.begin(), times.end()), r.value, abs_err,
+        abs_err / static_cast<double>(c.closed_form));
     json += fmt::format(
-        "{}\n {{\"name\": \"{}\", \"file\": \"{}\", \"closed_form\": {:.17g}, \"gensweep\": "
-        "{{\"value\": "
-        "{:.17g}, \"median_s\": {:.6f}, \"min_s\": {:.6f}, \"route\": \"{}\", \"clipped\": {}, "
-        "\"rank1\": {}, \"rank2\": {}}}}}",
-        k == 0 ? "" : ",", c.name, file, closed, r.value, median, times.front(), r.route,
-        r.clipped_eigenvalues, r.rank1, r.rank2);
+        "{}\n {{\"name\": \"{}\", \"value\": {:.17g}, \"times_s\": [{:.6f}], \"cpu_s\": [{:.6f}], "
+        "\"route\": \"{}\", "
+        "\"clipped\": {}, \"rank1\": {}, \"rank2\": {}}}",
+        k == 0 ? "" : ",", c.name, r.value, fmt::join(times, ", "), fmt::join(cpu_times, ", "),
+        r.route, r.clipped_eigenvalues, r.rank1, r.rank2);
   }
   json += "\n]}\n";
-  if (!out_dir.empty()) {
-    std::ofstream(out_dir / "gensweep_fd.json") << json;
-    fmt::print("wrote {}\n", (out_dir / "gensweep_fd.json").string());
-  }
+  std::ofstream(results) << json;
   return 0;
 }

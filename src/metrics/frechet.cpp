@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string_view>
 
 #include "gensweep/core/error.h"
@@ -83,20 +84,25 @@ CovarianceFactor factor_covariance(Eigen::MatrixXd sigma, std::string_view what)
   return f;
 }
 
+// rank < 0: not computed (FrechetOptions::diagnostics off); the count still bounds it.
+std::string rank_text(std::int64_t n, std::int64_t rank) {
+  return rank >= 0 ? fmt::format("rank {}", rank) : fmt::format("rank <= {}", n - 1);
+}
+
 std::string singular_note(int which, std::int64_t n, std::int64_t rank, std::int64_t dim,
                           bool nuclear) {
   if (nuclear) {
     return fmt::format(
-        "N < D for set {} (N = {}): covariance is singular (rank {} < {}); used the exact "
+        "N < D for set {} (N = {}): covariance is singular ({} < {}); used the exact "
         "nuclear-norm route",
-        which, n, rank, dim);
+        which, n, rank_text(n, rank), dim);
   }
   if (n - 1 < dim) {
     return fmt::format(
-        "N < D for set {} (N = {}): covariance is singular (rank {} < {}); the symmetric route "
+        "N < D for set {} (N = {}): covariance is singular ({} < {}); the symmetric route "
         "takes square roots of round-off in its null space and comes out low by about 1e-7 to "
         "1e-5 relative: pass the features to use the exact nuclear-norm route",
-        which, n, rank, dim);
+        which, n, rank_text(n, rank), dim);
   }
   return fmt::format(
       "set {}: covariance is rank-deficient (rank {} < {} with N = {}: constant or collinear "
@@ -107,7 +113,7 @@ std::string singular_note(int which, std::int64_t n, std::int64_t rank, std::int
 // The symmetric-eigen route on two covariances. eps is added to both diagonals inside the square
 // root only; the caller fills the mean and trace terms.
 FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::MatrixXd& sigma2,
-                              double eps) {
+                              double eps, bool diagnostics) {
   const Eigen::Index d = sigma1.rows();
   FrechetResult r;
   r.route = kSymmetricRoute;
@@ -119,22 +125,28 @@ FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::Matrix
     s1.diagonal().array() += eps;
     s2.diagonal().array() += eps;
   }
-  // Eigenvalues only (a fraction of the cost of a decomposition with vectors): the diagnostics,
-  // and the choice of factorisation below.
-  Eigen::MatrixXd scratch = s1;
-  const Eigen::VectorXd eig1 = linalg::symmetric_eigen(scratch, /*vectors=*/false,
-                                                       "frechet_distance: eigenvalues of Sigma1");
-  r.min_eigenvalue = eig1[0];
-  r.rank1 = linalg::numerical_rank(eig1, d);
-  scratch = s2;
-  r.rank2 =
-      linalg::numerical_rank(linalg::symmetric_eigen(scratch, /*vectors=*/false,
-                                                     "frechet_distance: eigenvalues of Sigma2"),
-                             d);
+  // Diagnostics: eigenvalues only, each about a third of this route's time at D = 2048 (the
+  // tridiagonal reduction dominates every eigenvalue computation here).
+  Eigen::MatrixXd scratch;
+  r.rank1 = r.rank2 = -1;
+  r.min_eigenvalue = std::numeric_limits<double>::quiet_NaN();
+  if (diagnostics) {
+    scratch = s1;
+    const Eigen::VectorXd eig1 = linalg::symmetric_eigen(scratch, /*vectors=*/false,
+                                                         "frechet_distance: eigenvalues of Sigma1");
+    r.min_eigenvalue = eig1[0];
+    r.rank1 = linalg::numerical_rank(eig1, d);
+    scratch = s2;
+    r.rank2 =
+        linalg::numerical_rank(linalg::symmetric_eigen(scratch, /*vectors=*/false,
+                                                       "frechet_distance: eigenvalues of Sigma2"),
+                               d);
+  }
 
   // M, a symmetric matrix whose eigenvalues are those of Sigma1 Sigma2 (all real and >= 0 in
   // exact arithmetic, since Sigma1 Sigma2 is similar to Sigma1^1/2 Sigma2 Sigma1^1/2):
-  // - Sigma1 positive definite (full numerical rank): Sigma1 = U^T U (dpotrf), M = U Sigma2 U^T
+  // - Sigma1 positive definite (full numerical rank; without diagnostics: dpotrf succeeds):
+  //   Sigma1 = U^T U (dpotrf), M = U Sigma2 U^T
   //   by two triangular products. No eigenvectors are needed, which makes this about twice as fast
   //   as the general case (METRICS.md §2.4, Cholesky variant).
   // - otherwise: Sigma1 = V L V^T (dsyevd), W = V sqrt(max(L, 0)), M = W^T Sigma2 W, orthogonally
@@ -142,7 +154,7 @@ FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::Matrix
   //   are clipped to 0.
   Eigen::MatrixXd& m = scratch;
   bool factored = false;
-  if (r.rank1 == d) {
+  if (r.rank1 == d || !diagnostics) {
     Eigen::MatrixXd u = s1;
     if (linalg::cholesky_upper(u, "frechet_distance: Cholesky factor of Sigma1")) {
       m = s2;
@@ -156,6 +168,9 @@ FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::Matrix
   if (!factored) {
     CovarianceFactor f = factor_covariance(s1, "frechet_distance: eigendecomposition of Sigma1");
     r.clipped_eigenvalues = f.clipped;
+    // Free here, whatever the diagnostics setting.
+    r.min_eigenvalue = f.eigenvalues[0];
+    r.rank1 = linalg::numerical_rank(f.eigenvalues, d);
     const Eigen::Index k = f.w.cols();
     m.resize(k, k);
     if (k > 0) {
@@ -182,9 +197,12 @@ FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::Matrix
   }
   r.trace_sqrt = trace_sqrt;
   if (r.clipped_eigenvalues > 0) {
-    r.notes.push_back(fmt::format(
-        "{} negative round-off eigenvalue(s) clipped to 0 (smallest eigenvalue of Sigma1: {:.6g})",
-        r.clipped_eigenvalues, r.min_eigenvalue));
+    r.notes.push_back(
+        std::isnan(r.min_eigenvalue)
+            ? fmt::format("{} negative round-off eigenvalue(s) clipped to 0", r.clipped_eigenvalues)
+            : fmt::format("{} negative round-off eigenvalue(s) clipped to 0 (smallest eigenvalue "
+                          "of Sigma1: {:.6g})",
+                          r.clipped_eigenvalues, r.min_eigenvalue));
   }
   return r;
 }
@@ -205,7 +223,7 @@ struct NuclearSide {
   bool from_rows = false;
 };
 
-NuclearSide nuclear_side(FeatureView x, int which, bool from_rows) {
+NuclearSide nuclear_side(FeatureView x, int which, bool from_rows, bool diagnostics) {
   const std::string what = fmt::format("{}: set {}", kWhat, which);
   NuclearSide side;
   side.from_rows = from_rows;
@@ -234,21 +252,26 @@ NuclearSide nuclear_side(FeatureView x, int which, bool from_rows) {
       col[j] = (static_cast<double>(row[j]) - side.mean[j]) * scale;
   }
   side.trace = side.ft.squaredNorm();  // tr(A^T A)
-  Eigen::MatrixXd copy = side.ft;
-  side.rank = linalg::numerical_rank(linalg::singular_values(copy, what + ": rank of its features"),
-                                     std::max<std::int64_t>(d, x.rows));
-  // Sigma = A^T A has rank <= N - 1 < D here, so its smallest eigenvalue is exactly 0 (never
-  // formed, so nothing was clipped).
-  side.min_eigenvalue = 0.0;
+  // Sigma = A^T A: with N - 1 < D its rank is <= N - 1 < D and its smallest eigenvalue exactly 0;
+  // otherwise its eigenvalues are the squared singular values of A.
+  const bool singular = x.rows - 1 < d;
+  side.rank = -1;
+  side.min_eigenvalue = singular ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  if (diagnostics) {
+    Eigen::MatrixXd copy = side.ft;
+    const Eigen::VectorXd sv = linalg::singular_values(copy, what + ": rank of its features");
+    side.rank = linalg::numerical_rank(sv, std::max<std::int64_t>(d, x.rows));
+    if (!singular) side.min_eigenvalue = sv.minCoeff() * sv.minCoeff();
+  }
   return side;
 }
 
-FrechetResult nuclear_route(FeatureView a, FeatureView b, bool forced) {
+FrechetResult nuclear_route(FeatureView a, FeatureView b, bool forced, bool diagnostics) {
   const std::int64_t d = a.cols;
   const bool small1 = a.rows - 1 < d;
   const bool small2 = b.rows - 1 < d;
-  const NuclearSide s1 = nuclear_side(a, 1, forced || small1);
-  const NuclearSide s2 = nuclear_side(b, 2, forced || small2);
+  const NuclearSide s1 = nuclear_side(a, 1, forced || small1, diagnostics);
+  const NuclearSide s2 = nuclear_side(b, 2, forced || small2, diagnostics);
 
   FrechetResult r;
   r.route = kNuclearRoute;
@@ -324,11 +347,11 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
   FrechetResult r;
   std::string retry_note;
   try {
-    r = symmetric_route(sigma1, sigma2, options.eps);
+    r = symmetric_route(sigma1, sigma2, options.eps, options.diagnostics);
   } catch (const NumericalError& e) {
     // pytorch-fid's behaviour when its sqrtm fails: regularise inside the square root and retry.
     if (options.eps > 0.0) throw;
-    r = symmetric_route(sigma1, sigma2, kFallbackEps);
+    r = symmetric_route(sigma1, sigma2, kFallbackEps, options.diagnostics);
     retry_note = fmt::format(
         "the eigensolver failed without regularisation ({}); retried with eps = {} added to both "
         "covariances inside the square root",
@@ -350,8 +373,11 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
         "offset)",
         options.eps));
   }
-  if (r.rank1 < r.dim) notes.push_back(singular_note(1, r.n1, r.rank1, r.dim, false));
-  if (r.rank2 < r.dim) notes.push_back(singular_note(2, r.n2, r.rank2, r.dim, false));
+  // Unknown ranks (diagnostics off) are still bounded by the counts.
+  if ((r.rank1 >= 0 && r.rank1 < r.dim) || (r.rank1 < 0 && r.n1 - 1 < r.dim))
+    notes.push_back(singular_note(1, r.n1, r.rank1, r.dim, false));
+  if ((r.rank2 >= 0 && r.rank2 < r.dim) || (r.rank2 < 0 && r.n2 - 1 < r.dim))
+    notes.push_back(singular_note(2, r.n2, r.rank2, r.dim, false));
   notes.insert(notes.end(), r.notes.begin(), r.notes.end());
   r.notes = std::move(notes);
   return r;
@@ -365,7 +391,7 @@ FrechetResult frechet_distance(FeatureView a, FeatureView b, const FrechetOption
   if (nuclear) {
     GENSWEEP_CHECK(options.eps == 0.0, NumericalError,
                    "{}: eps = {} cannot be applied on the nuclear-norm route", kWhat, options.eps);
-    return nuclear_route(a, b, options.route == FrechetRoute::kNuclearNorm);
+    return nuclear_route(a, b, options.route == FrechetRoute::kNuclearNorm, options.diagnostics);
   }
   const std::string what1 = fmt::format("{}: set 1", kWhat);
   const std::string what2 = fmt::format("{}: set 2", kWhat);

@@ -217,6 +217,47 @@ TEST(FrechetClosedForm, T5WithEpsInsideTheSquareRootOnly) {
   }
 }
 
+// Diagnostics off: the same value from the same factorisation, and only what comes for free.
+TEST(FrechetDiagnostics, OffKeepsTheValueAndLeavesTheRanksUnknown) {
+  Eigen::MatrixXd s1(2, 2);
+  s1 << 2, 1, 1, 2;
+  const GaussianStats a = stats_from(Eigen::Vector2d(3, -1), s1, 5);
+  const GaussianStats b = stats_from(Eigen::Vector2d(3, -1), Eigen::MatrixXd::Identity(2, 2), 5);
+  FrechetOptions off;
+  off.diagnostics = false;
+  const FrechetResult full = frechet_distance(a, b);
+  const FrechetResult fast = frechet_distance(a, b, off);
+  EXPECT_EQ(fast.value, full.value);
+  EXPECT_EQ(fast.rank1, -1);
+  EXPECT_EQ(fast.rank2, -1);
+  EXPECT_TRUE(std::isnan(fast.min_eigenvalue));
+  EXPECT_TRUE(fast.notes.empty());
+
+  // A singular Sigma1 needs its eigenvectors, which give rank1 and min_eigenvalue anyway.
+  Eigen::MatrixXd singular = Eigen::MatrixXd::Zero(3, 3);
+  singular.topLeftCorner(2, 2) << 2, 1, 1, 2;
+  const FrechetResult r = frechet_distance(
+      stats_from(Eigen::Vector3d(1, 2, 3), singular, 5),
+      stats_from(Eigen::Vector3d(1, 2, 3), Eigen::MatrixXd::Identity(3, 3), 5), off);
+  EXPECT_LE(relative_error(r.value, 7.0 - 2.0 * (std::sqrt(3.0) + 1.0)), 1e-14);
+  EXPECT_EQ(r.rank1, 2);
+  EXPECT_EQ(r.rank2, -1);
+  EXPECT_NEAR(r.min_eigenvalue, 0.0, 1e-15);
+
+  // Nuclear-norm route: the counts still bound the ranks in the notes.
+  const auto x1 = make_matrix(2, 3, {0, 0, 0, 1, 1, 0});
+  const auto x2 = make_matrix(2, 3, {0, 1, 0, 0, 0, 1});
+  const FrechetResult nuclear = frechet_distance(x1.view(), x2.view(), off);
+  EXPECT_EQ(nuclear.route, "nuclear-norm");
+  EXPECT_LE(relative_error(nuclear.value, 1.5), 1e-15);
+  EXPECT_EQ(nuclear.rank1, -1);
+  EXPECT_EQ(nuclear.min_eigenvalue, 0.0);
+  ASSERT_EQ(nuclear.notes.size(), 2u);
+  EXPECT_EQ(nuclear.notes[0],
+            "N < D for set 1 (N = 2): covariance is singular (rank <= 1 < 3); used the exact "
+            "nuclear-norm route");
+}
+
 TEST(FrechetProperties, SymmetricInItsArguments) {
   const FeatureMatrix a = mixed_features(300, 20, 1);
   const FeatureMatrix b = mixed_features(200, 20, 2);
@@ -277,6 +318,9 @@ TEST(FrechetProperties, SymmetricRouteEqualsNuclearNormOnFullRank) {
   EXPECT_LE(relative_error(nuc.trace2, sym.trace2), 1e-13);
   EXPECT_EQ(sym.rank1, 24);
   EXPECT_EQ(nuc.rank1, 24);
+  // Smallest eigenvalue of Sigma1 two ways: eigenvalues of the covariance, and the smallest
+  // singular value of the centred features, squared.
+  EXPECT_LE(relative_error(nuc.min_eigenvalue, sym.min_eigenvalue), 1e-10);
 }
 
 // One set with N < D, the other with N > D: the large set enters through its covariance factor

@@ -208,7 +208,7 @@ TEST(Covariance, NeedsTwoSamples) {
                     "covariance: needs at least 2 samples for the N-1 denominator, got 1");
 }
 
-TEST(Linalg, SymmetricEigenAndSingularValuesInClosedForm) {
+TEST(Linalg, DecompositionsInClosedForm) {
   Eigen::MatrixXd a(2, 2);
   a << 2, 1, 1, 2;  // eigenvalues 1 and 3, eigenvectors (1, -1) / sqrt 2 and (1, 1) / sqrt 2
   Eigen::MatrixXd v = a;
@@ -223,6 +223,16 @@ TEST(Linalg, SymmetricEigenAndSingularValuesInClosedForm) {
   const Eigen::VectorXd s = linalg::singular_values(b, "test");
   EXPECT_NEAR(s[0], 4.0, 1e-15);
   EXPECT_NEAR(s[1], 3.0, 1e-15);
+
+  Eigen::MatrixXd spd(2, 2);
+  spd << 4, 2, 2, 5;  // = U^T U with U = [[2, 1], [0, 2]]
+  ASSERT_TRUE(linalg::cholesky_upper(spd, "test"));
+  EXPECT_EQ(spd(0, 0), 2.0);
+  EXPECT_EQ(spd(0, 1), 1.0);
+  EXPECT_EQ(spd(1, 1), 2.0);
+  Eigen::MatrixXd singular = Eigen::MatrixXd::Ones(2, 2);
+  singular(1, 1) = 0.5;  // indefinite: the second pivot is 0.5 - 1 < 0
+  EXPECT_FALSE(linalg::cholesky_upper(singular, "test"));
 
   Eigen::VectorXd values(4);
   values << 1.0, 1e-3, 1e-14, -1e-15;  // tolerance 10 * 2.2e-16 * 1 = 2.2e-15

@@ -58,6 +58,12 @@ struct FrechetOptions {
   // the result says so (regularization, notes). A positive eps forces the symmetric route.
   double eps = 0.0;
   FrechetRoute route = FrechetRoute::kAuto;
+  // Compute rank1, rank2 and min_eigenvalue. On the symmetric route that is the eigenvalues of
+  // both covariances, about half its time at D = 2048; on the nuclear-norm route, the singular
+  // values of each small set's features. Turn off where FD is computed many times and only the
+  // value matters (FD-infinity extrapolation, bootstrap intervals): the fields are then -1, -1
+  // and NaN unless the route obtains them anyway, and the value is the same to round-off.
+  bool diagnostics = true;
 };
 
 struct FrechetResult {
@@ -72,9 +78,11 @@ struct FrechetResult {
   // eigenvalues (those above D * DBL_EPSILON times the largest), or, for a set that enters the
   // nuclear-norm route through its centred features, the rank of those features (singular
   // values above max(N, D) * DBL_EPSILON times the largest).
+  // -1 when not computed (FrechetOptions::diagnostics off).
   std::int64_t rank1 = 0, rank2 = 0;
   // Smallest eigenvalue of Sigma1 (with eps added, if any) before clipping. On the nuclear-norm
   // route with N1 - 1 < D, Sigma1 is never formed and its smallest eigenvalue is exactly 0.
+  // NaN when not computed (FrechetOptions::diagnostics off).
   double min_eigenvalue = 0.0;
   // Negative eigenvalues set to 0: those of Sigma1 plus those of W^T Sigma2 W (symmetric route).
   std::int64_t clipped_eigenvalues = 0;
