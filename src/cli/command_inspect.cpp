@@ -28,7 +28,7 @@ int command_inspect(const std::vector<std::string>& argv, dist::Comm& comm) {
   auto failures = st.read_failures();
   const auto done = std::count(progress.begin(), progress.end(), std::uint8_t{1});
   const auto n_valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
-  const bool has_stats = st.read_statistics().has_value();
+  const bool has_stats = st.has_statistics();
   if (args.flag("json")) {
     nlohmann::json j = {
         {"path", args.positional()[0]},  {"rows", layout.rows}, {"dim", layout.dim},

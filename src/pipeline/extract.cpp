@@ -11,6 +11,7 @@
 #include "gensweep/core/progress.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/core/version.h"
+#include "gensweep/metrics/blas_threads.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/store_statistics.h"
@@ -114,8 +115,8 @@ OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
       }
     }
     if (st) {
-      status = st->is_complete() && st->read_statistics() ? StoreOutcome::Status::kReused
-                                                          : StoreOutcome::Status::kResumed;
+      status = st->is_complete() && st->has_statistics() ? StoreOutcome::Status::kReused
+                                                         : StoreOutcome::Status::kResumed;
     } else {
       st.emplace(
           store::FeatureStore::create(path, layout, ids, with_volatile_provenance(expected, plan)));
@@ -199,6 +200,9 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   const std::int64_t units = (n + compute.unit_size - 1) / compute.unit_size;
 
   const std::string fingerprint = dataset_fingerprint(*dataset.images, comm, threads);
+  // LibTorch has its own thread pool; a second, spinning BLAS pool on the same cores slows
+  // extraction (metrics/blas_threads.h).
+  std::optional<metrics::ScopedBlasThreads> one_blas_thread(std::in_place, 1);
 
   // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
   std::vector<std::unique_ptr<features::Backbone>> nets;
@@ -313,6 +317,9 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   }
   progress.finish();
 
+  // Statistics are BLAS-bound: give them the rank's threads (dsyrk's result does not depend on it).
+  one_blas_thread.reset();
+  metrics::ScopedBlasThreads stats_threads(threads);
   // Close the writers before anyone opens the stores to read them.
   if (comm.is_root()) opened.stores.clear();
   comm.barrier();

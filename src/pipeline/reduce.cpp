@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gensweep/core/error.h"
+#include "gensweep/metrics/blas_threads.h"
 #include "gensweep/pipeline/feature_set.h"
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/store/external_features.h"
@@ -68,6 +69,8 @@ std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Com
       items.push_back({&t, m});
   }
   FeatureSetCache cache(plan);
+  // Bitwise reproducible numbers: see metrics/blas_threads.h.
+  metrics::ScopedBlasThreads one_blas_thread(1);
   std::string mine = "[";
   std::exception_ptr error;
   try {

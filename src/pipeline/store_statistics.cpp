@@ -74,7 +74,7 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
     try {
       auto st = store::FeatureStore::open_read(path);
       GENSWEEP_ASSERT(st.is_complete(), "{}: statistics of an incomplete store", path.string());
-      needed = st.read_statistics() ? 0 : 1;
+      needed = st.has_statistics() ? 0 : 1;
     } catch (...) {
       error = std::current_exception();
     }
@@ -88,31 +88,44 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
   const std::int64_t block_rows = kStatisticsBlockUnits * layout.unit_size;
   const std::int64_t blocks = (layout.rows + block_rows - 1) / block_rows;
   auto valid = st.read_valid();
-  metrics::GaussianStats total;
-  total.mean = Eigen::VectorXd::Zero(layout.dim);
-  total.scatter = Eigen::MatrixXd::Zero(layout.dim, layout.dim);
+  // Merged in block order on rank 0. The first block is moved in, not merged into zeros: at
+  // D = 3072 every copy of a scatter matrix is 75 MB.
+  std::optional<metrics::GaussianStats> total;
+  auto accumulate = [&](metrics::GaussianStats&& part) {
+    if (!total) {
+      total = std::move(part);
+    } else {
+      total = metrics::merge_stats(*total, part);
+    }
+  };
   const auto rounds = (blocks + comm.size() - 1) / comm.size();
   for (std::int64_t round = 0; round < rounds; ++round) {
     const std::int64_t block = round * comm.size() + comm.rank();
-    std::vector<std::uint8_t> mine;
+    std::optional<metrics::GaussianStats> local;
     try {
       if (block < blocks) {
         const std::int64_t begin = block * block_rows;
         const std::int64_t count = std::min(layout.rows, begin + block_rows) - begin;
         FeatureMatrix rows(count, layout.dim);
         st.read_features(begin, count, rows.values.data());
-        mine = encode(metrics::compute_stats(rows.view(), valid.data() + begin));
+        local = metrics::compute_stats(rows.view(), valid.data() + begin);
       }
     } catch (...) {
       error = annotate(std::current_exception(),
                        fmt::format("{}: statistics of block {}: ", path.string(), block));
     }
     comm.agree(error);
-    auto gathered = comm.gather(mine);
+    if (comm.size() == 1) {
+      accumulate(std::move(*local));
+      continue;
+    }
+    // Rank r holds block round * size + r: rank 0's own block first, then the others in order.
+    auto gathered =
+        comm.gather(local && !comm.is_root() ? encode(*local) : std::vector<std::uint8_t>{});
     if (comm.is_root()) {
-      // Merge in block order: rank r holds block round * size + r.
-      for (const auto& bytes : gathered) {
-        if (!bytes.empty()) total = metrics::merge_stats(total, decode(bytes));
+      if (local) accumulate(std::move(*local));
+      for (int r = 1; r < comm.size(); ++r) {
+        if (!gathered[r].empty()) accumulate(decode(gathered[r]));
       }
     }
   }
@@ -122,7 +135,12 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
   if (comm.is_root()) {
     try {
       auto writer = store::FeatureStore::open_write(path);
-      writer.write_statistics(to_stored_statistics(total));
+      if (!total) {  // a store with no rows
+        total.emplace();
+        total->mean = Eigen::VectorXd::Zero(layout.dim);
+        total->scatter = Eigen::MatrixXd::Zero(layout.dim, layout.dim);
+      }
+      writer.write_statistics(to_stored_statistics(*total));
     } catch (...) {
       error = std::current_exception();
     }

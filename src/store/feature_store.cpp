@@ -921,6 +921,13 @@ void FeatureStore::write_statistics(const StoredStatistics& stats) {
   s.flush(true);
 }
 
+bool FeatureStore::has_statistics() const {
+  const Impl& s = impl();
+  std::int64_t count = kNoStatistics;
+  read_all(s.stats_count.get(), H5T_NATIVE_INT64, &count, s.context, kStatsCount);
+  return count != kNoStatistics;
+}
+
 std::optional<StoredStatistics> FeatureStore::read_statistics() const {
   const Impl& s = impl();
   StoredStatistics stats;

@@ -117,27 +117,28 @@ TEST(ShippedJobsTest, DemoLoads) {
   EXPECT_FALSE(canonical_form(job).empty());
 }
 
-TEST(ShippedJobsTest, FeaturesExampleLoadsWithoutItsFiles) {
-  LoadOptions options = repo_options();
-  options.check_paths = false;  // the feature files are the user's, not shipped
-  const Job job = load_job(repo() / "jobs" / "features_example.toml", options);
+TEST(ShippedJobsTest, FeaturesExampleLoadsWithItsShippedFiles) {
+  const Job job = load_job(repo() / "jobs" / "features_example.toml", repo_options());
   ASSERT_EQ(job.datasets.size(), 2u);
+  const auto& reference = std::get<FeaturesSource>(job.datasets[0].source);
+  EXPECT_EQ(reference.format, FeaturesFormat::kNpy);
+  EXPECT_EQ(reference.file, (repo() / "data" / "features" / "reference.npy").lexically_normal());
   const auto& model = std::get<FeaturesSource>(job.datasets[1].source);
   EXPECT_EQ(model.format, FeaturesFormat::kHdf5);
-  EXPECT_EQ(model.hdf5_dataset, "/pool3");
-  EXPECT_EQ(job.comparisons[0].backbones, std::vector<std::string>{"inception-pool3"});
-  EXPECT_EQ(job.backbones[0].dim(), 2048);
+  EXPECT_EQ(model.hdf5_dataset, "/embeddings");
+  EXPECT_EQ(job.comparisons[0].backbones, std::vector<std::string>{"given"});
+  EXPECT_EQ(job.backbones[0].dim(), 64);
 }
 
-TEST(ShippedJobsTest, FeaturesExampleSaysWhichFileIsMissing) {
-  const fs::path job = repo() / "jobs" / "features_example.toml";
-  if (fs::exists(repo() / "data" / "features" / "reference_pool3.npy"))
-    GTEST_SKIP() << "someone put the example's feature files in place";
+TEST(ShippedJobsTest, FeaturesFileThatIsMissingIsNamed) {
+  ::gensweep::testing::TempDir dir;
+  auto text = ::gensweep::testing::read_text(repo() / "jobs" / "features_example.toml");
+  // The same job, pointing at a file that is not there.
+  text.replace(text.find("../data/features/reference.npy"), 30, "missing.npy");
+  ::gensweep::testing::write_text(dir / "job.toml", text);
   EXPECT_THROW_WITH(
-      load_job(job, repo_options()), ConfigError,
-      "datasets[0].path: \"" +
-          (repo() / "data" / "features" / "reference_pool3.npy").lexically_normal().string() +
-          "\" does not exist");
+      load_job(dir / "job.toml", repo_options()), ConfigError,
+      "datasets[0].path: \"" + (dir.path() / "missing.npy").string() + "\" does not exist");
 }
 
 }  // namespace

@@ -112,6 +112,8 @@ class FeatureStore {
   // between, so a crash never leaves a count that vouches for a half-written scatter matrix.
   void write_statistics(const StoredStatistics& stats);
   std::optional<StoredStatistics> read_statistics() const;  // nullopt until written
+  // Whether statistics were written, reading only their count (the scatter can be hundreds of MB).
+  bool has_statistics() const;
 
   // Adds or replaces one root attribute (e.g. "complete_utc") and flushes. The value is stored as
   // a fixed-length UTF-8 string inside the root object header, so that the change is a single
