@@ -62,7 +62,9 @@ struct FrechetOptions {
   // both covariances, about half its time at D = 2048; on the nuclear-norm route, the singular
   // values of each small set's features. Turn off where FD is computed many times and only the
   // value matters (FD-infinity extrapolation, bootstrap intervals): the fields are then -1, -1
-  // and NaN unless the route obtains them anyway, and the value is the same to round-off.
+  // and NaN unless the route obtains them anyway. The value is the same, except that a singular
+  // Sigma1 whose Cholesky factorisation happens to succeed takes the Cholesky path instead of
+  // the eigenvector one (the two then differ by the null-space round-off described above).
   bool diagnostics = true;
 };
 
