@@ -236,6 +236,7 @@ void Comm::agree(std::exception_ptr local_error) const {
 
 void Comm::abort(int exit_code) const {
   impl_->abort(exit_code);
+  std::exit(exit_code);  // not reached: the compiler cannot see through the virtual call
 }
 
 bool Environment::launched_by_mpi() {

@@ -202,7 +202,8 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   const std::string fingerprint = dataset_fingerprint(*dataset.images, comm, threads);
   // LibTorch has its own thread pool; a second, spinning BLAS pool on the same cores slows
   // extraction (metrics/blas_threads.h).
-  std::optional<metrics::ScopedBlasThreads> one_blas_thread(std::in_place, 1);
+  const int blas_threads_before = metrics::blas_threads();
+  metrics::set_blas_threads(1);
 
   // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
   std::vector<std::unique_ptr<features::Backbone>> nets;
@@ -318,8 +319,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   progress.finish();
 
   // Statistics are BLAS-bound: give them the rank's threads (dsyrk's result does not depend on it).
-  one_blas_thread.reset();
-  metrics::ScopedBlasThreads stats_threads(threads);
+  metrics::set_blas_threads(threads);
   // Close the writers before anyone opens the stores to read them.
   if (comm.is_root()) opened.stores.clear();
   comm.barrier();
@@ -332,6 +332,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
       outcomes[b].failed = outcomes[b].images - outcomes[b].valid;
     }
   }
+  metrics::set_blas_threads(blas_threads_before);
   return outcomes;
 }
 

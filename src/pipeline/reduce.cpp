@@ -71,10 +71,9 @@ std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Com
   FeatureSetCache cache(plan);
   // Bitwise reproducible numbers: see metrics/blas_threads.h.
   metrics::ScopedBlasThreads one_blas_thread(1);
-  std::string mine = "[";
+  nlohmann::json computed = nlohmann::json::array();
   std::exception_ptr error;
   try {
-    bool first = true;
     for (auto i : dist::round_robin_share(static_cast<std::int64_t>(items.size()), comm.rank(),
                                           comm.size())) {
       const Item& item = items[i];
@@ -86,14 +85,14 @@ std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Com
       MetricContext ctx{cache.get(entry.reference, entry.backbone),
                         cache.get(entry.evaluated, entry.backbone)};
       find_metric(item.metric).compute(ctx, entry);
-      nlohmann::json j = {{"index", i}, {"value", entry.value}, {"diagnostics", entry.diagnostics}};
-      mine += (first ? "" : ",") + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      first = false;
+      computed.push_back(
+          {{"index", i}, {"value", entry.value}, {"diagnostics", entry.diagnostics}});
     }
   } catch (...) {
     error = std::current_exception();
   }
-  mine += "]";
+  // Doubles travel as JSON text in their shortest round-trip form: exact.
+  const std::string mine = computed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   comm.agree(error);
   auto gathered = comm.gather({reinterpret_cast<const std::uint8_t*>(mine.data()), mine.size()});
   std::vector<report::MetricEntry> entries(items.size());
