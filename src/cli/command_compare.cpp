@@ -12,6 +12,7 @@
 #include "args.h"
 #include "commands.h"
 #include "gensweep/config/loader.h"
+#include "gensweep/config/toml_text.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/pipeline/interrupt.h"
@@ -22,32 +23,9 @@
 namespace gensweep::cli {
 namespace {
 
-// TOML basic string with escapes, so any path is safe inside the generated job text.
+// Paths go into the generated job as TOML strings, escaped, so any path is safe.
 std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return config::toml_quote(s);
 }
 
 enum class InputKind { kFolder, kStore, kFeatures };

@@ -8,14 +8,11 @@
 
 #include <fmt/format.h>
 
+#include "gensweep/config/toml_text.h"
 #include "gensweep/core/sha256.h"
-#include "text.h"
 
 namespace gensweep::config {
 namespace {
-
-using detail::format_double;
-using detail::toml_quote;
 
 std::string quote_path(const std::filesystem::path& path) {
   return toml_quote(path.string());

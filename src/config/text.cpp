@@ -1,8 +1,8 @@
-#include "text.h"
+#include "gensweep/config/toml_text.h"
 
 #include <fmt/format.h>
 
-namespace gensweep::config::detail {
+namespace gensweep::config {
 
 std::string format_double(double value) {
   std::string text = fmt::format("{}", value);  // shortest round-trip (Dragonbox)
@@ -40,4 +40,4 @@ std::string toml_quote(std::string_view text) {
   return out;
 }
 
-}  // namespace gensweep::config::detail
+}  // namespace gensweep::config

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "gensweep/config/toml_text.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
 #include "suggest.h"
-#include "text.h"
 
 namespace gensweep::config::detail {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gensweep/config/toml_text.h"
 #include "suggest.h"
-#include "text.h"
 
 namespace gensweep::config::detail {
 namespace {

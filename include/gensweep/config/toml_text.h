@@ -1,10 +1,11 @@
 #pragma once
-// Formatting values as TOML literals, for the canonical form and for messages.
+// Formatting values as TOML literals: for the canonical form, for messages, and for job texts
+// that gensweep writes itself (`gensweep compare` builds its job in memory).
 
 #include <string>
 #include <string_view>
 
-namespace gensweep::config::detail {
+namespace gensweep::config {
 
 // Shortest text that reads back to the same double, always with a '.' or an exponent so TOML
 // reads it back as a float ("2.0", "0.1", "1e+20").
@@ -13,4 +14,4 @@ std::string format_double(double value);
 // A TOML basic string: quotes, backslashes and control characters escaped.
 std::string toml_quote(std::string_view text);
 
-}  // namespace gensweep::config::detail
+}  // namespace gensweep::config
