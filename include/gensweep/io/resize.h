@@ -27,4 +27,15 @@ void resize_bilinear_torch_into(const FloatImage& in, int out_h, int out_w, Floa
 // sum in row-major order, then sum / kh / kw (two divisions). Works for upsampling too.
 FloatImage resize_area(const FloatImage& in, int out_h, int out_w);
 
+// TF1 tf.image.resize_bilinear(align_corners=False) as torch-fidelity emulates it
+// (interpolate_bilinear_2d_like_tensorflow1x, method='slow'; METRICS.md §1.4, §1.5.3, §1.6, §1.8)
+// on float input (0..255 in torch-fidelity), in float32 tensor-op order (tf1_resize.cpp):
+//   scale = float(double(in) / out)       (torch.tensor(in / out, dtype=float32))
+//   src   = float(dst) * scale            (float32; no half-pixel terms)
+//   i0    = int(src), i1 = min(i0 + 1, in - 1), frac = src - i0
+//   row   = a + (b - a) * frac            (three roundings: sub, mul, add; never fused)
+// along x on rows i0 and i1, then along y. Verified bit-exact against torch-fidelity's golden
+// tensors. No special case when in == out (frac is 0, the value is copied).
+FloatImage resize_bilinear_tf1(const FloatImage& in, int out_h, int out_w);
+
 }  // namespace gensweep::io

@@ -1,0 +1,32 @@
+#include "h5_test_util.h"
+
+namespace gensweep::io::testing {
+
+GoldenTensor read_float_dataset(const std::string& file, const std::string& name) {
+  GoldenTensor t;
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return t;
+  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+  if (d >= 0) {
+    const hid_t space = H5Dget_space(d);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank > 0) {
+      t.dims.assign(static_cast<std::size_t>(rank), 0);
+      H5Sget_simple_extent_dims(space, t.dims.data(), nullptr);
+      hsize_t count = 1;
+      for (hsize_t n : t.dims)
+        count *= n;
+      t.data.resize(count);
+      if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()) < 0) {
+        t.data.clear();
+        t.dims.clear();
+      }
+    }
+    H5Sclose(space);
+    H5Dclose(d);
+  }
+  H5Fclose(f);
+  return t;
+}
+
+}  // namespace gensweep::io::testing
