@@ -16,7 +16,8 @@
 //       pytorch-fid's algorithm on exactly the same numbers;
 //   fd_bench --in DIR [--repeats R] [--results FILE] [--no-diagnostics]   time gensweep on the
 //       cases in DIR and write the times and values as JSON (default DIR/gensweep_fd.json);
-//       --no-diagnostics sets FrechetOptions::diagnostics = false (no ranks, no min eigenvalue).
+//       --no-diagnostics sets FrechetOptions::diagnostics = false (no Cholesky factorisation of
+//       Sigma2, so no rank2: the only diagnostic that is not free on this route).
 // The runner alternates short gensweep and scipy rounds, so that both see the same machine load.
 
 #include <cblas.h>

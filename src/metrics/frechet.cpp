@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -110,109 +111,162 @@ std::string singular_note(int which, std::int64_t n, std::int64_t rank, std::int
       which, rank, dim, n);
 }
 
-// The symmetric-eigen route on two covariances. eps is added to both diagonals inside the square
-// root only; the caller fills the mean and trace terms.
-FrechetResult symmetric_route(const Eigen::MatrixXd& sigma1, const Eigen::MatrixXd& sigma2,
-                              double eps, bool diagnostics) {
-  const Eigen::Index d = sigma1.rows();
+// dpotrf on `a` in place, and whether it shows full numerical rank. Every pivot (the squared
+// diagonal of the factor, a Schur complement) is at least the smallest eigenvalue of `a`, so a
+// pivot at or below D * DBL_EPSILON * max_k a_kk (<= numpy.linalg.matrix_rank's tolerance,
+// D * DBL_EPSILON * lambda_max) proves the rank deficient even when dpotrf succeeds; such a matrix
+// is treated like one whose factorisation failed. The converse does not hold exactly: a covariance
+// whose smallest eigenvalue is below the tolerance while every pivot stays above it is reported
+// full rank (matrix_rank would count fewer), which takes contrived conditioning and only affects
+// the rank, not the value.
+struct CholeskyCheck {
+  bool factored = false;   // dpotrf succeeded
+  bool full_rank = false;  // and no pivot betrays a numerical null space
+};
+
+// upper: `a` = U^T U with U in the upper triangle and the diagonal (the strictly lower triangle
+// untouched); otherwise `a` = L L^T with L in the lower triangle and the diagonal.
+CholeskyCheck cholesky_check(Eigen::MatrixXd& a, bool upper, std::string_view what) {
+  const Eigen::Index d = a.rows();
+  const double max_diagonal = a.diagonal().maxCoeff();
+  CholeskyCheck c;
+  c.factored = upper ? linalg::cholesky_upper(a, what) : linalg::cholesky_lower(a, what);
+  if (c.factored) {
+    const double min_pivot = a.diagonal().cwiseAbs2().minCoeff();
+    c.full_rank = min_pivot > static_cast<double>(d) * DBL_EPSILON * max_diagonal;
+  }
+  return c;
+}
+
+// The symmetric-eigen route on the two covariances of `a` and `b`, with eps added to both
+// diagonals inside the square root only; the caller fills the mean and trace terms. The route
+// builds and overwrites its own two covariances and copies no 32 MiB matrix (D = 2048) on the
+// default path: Sigma2 keeps its upper triangle while its Cholesky factor L2 goes in the lower
+// one (only the diagonal, which both share, is swapped as needed), since every consumer of Sigma2
+// (dsygst, dsymm, dsyevd) reads the upper triangle only.
+FrechetResult symmetric_route(const GaussianStats& a, const GaussianStats& b, double eps,
+                              bool diagnostics) {
+  const Eigen::Index d = a.dim();
   FrechetResult r;
   r.route = kSymmetricRoute;
   r.regularization = eps;
-
-  // Copies only to regularise: at D = 2048 each is 32 MiB, and the solvers below work in place on
-  // copies of their own anyway.
-  Eigen::MatrixXd regularised1, regularised2;
-  if (eps > 0.0) {
-    regularised1 = sigma1;
-    regularised2 = sigma2;
-    regularised1.diagonal().array() += eps;
-    regularised2.diagonal().array() += eps;
-  }
-  const Eigen::MatrixXd& s1 = eps > 0.0 ? regularised1 : sigma1;
-  const Eigen::MatrixXd& s2 = eps > 0.0 ? regularised2 : sigma2;
-  // Diagnostics: eigenvalues only, each about a third of this route's time at D = 2048 (the
-  // tridiagonal reduction dominates every eigenvalue computation here).
-  Eigen::MatrixXd scratch;
   r.rank1 = r.rank2 = -1;
-  r.min_eigenvalue = std::numeric_limits<double>::quiet_NaN();
-  if (diagnostics) {
-    scratch = s1;
-    const Eigen::VectorXd eig1 = linalg::symmetric_eigen(scratch, /*vectors=*/false,
-                                                         "frechet_distance: eigenvalues of Sigma1");
-    r.min_eigenvalue = eig1[0];
-    r.rank1 = linalg::numerical_rank(eig1, d);
-    scratch = s2;
+  r.min_eigenvalue_sigma1 = std::numeric_limits<double>::quiet_NaN();
+  const auto covariance_of = [eps](const GaussianStats& s) {
+    Eigen::MatrixXd c = covariance(s);
+    if (eps > 0.0) c.diagonal().array() += eps;
+    return c;
+  };
+
+  Eigen::MatrixXd sigma1 = covariance_of(a);
+  const CholeskyCheck c1 =
+      cholesky_check(sigma1, /*upper=*/true, "frechet_distance: Cholesky factor of Sigma1");
+  Eigen::MatrixXd sigma2 = covariance_of(b);
+  // Sigma2's Cholesky factorisation gives rank2 (0.1 s at D = 2048, against 1.2 s for its
+  // eigenvalues) and, on the eigenvector route, a cheaper M; with Sigma1 positive definite and
+  // no diagnostics wanted, it is not needed at all. dpotrf writes L2 over the lower triangle and
+  // the diagonal; putting Sigma2's diagonal back at once keeps `sigma2` = Sigma2 for every
+  // upper-triangle reader, and L2 = its strictly lower triangle + factor_diagonal2.
+  CholeskyCheck c2;
+  Eigen::VectorXd factor_diagonal2;
+  if (diagnostics || !c1.full_rank) {
+    const Eigen::VectorXd diagonal2 = sigma2.diagonal();
+    c2 = cholesky_check(sigma2, /*upper=*/false, "frechet_distance: Cholesky factor of Sigma2");
+    factor_diagonal2 = sigma2.diagonal();
+    sigma2.diagonal() = diagonal2;
+  }
+  if (c2.full_rank) {
+    r.rank2 = d;
+  } else if (diagnostics) {
+    // Sigma2 is singular (or its factorisation failed): its eigenvalues, from a copy, since
+    // Sigma2 is still needed. Rare with statistics of N2 - 1 >= D samples.
+    Eigen::MatrixXd scratch = sigma2;
     r.rank2 =
         linalg::numerical_rank(linalg::symmetric_eigen(scratch, /*vectors=*/false,
                                                        "frechet_distance: eigenvalues of Sigma2"),
                                d);
   }
 
-  // M, a symmetric matrix whose eigenvalues are those of Sigma1 Sigma2 (all real and >= 0 in
-  // exact arithmetic, since Sigma1 Sigma2 is similar to Sigma1^1/2 Sigma2 Sigma1^1/2):
-  // - Sigma1 positive definite (full numerical rank; without diagnostics: dpotrf succeeds):
-  //   Sigma1 = U^T U (dpotrf), M = U Sigma2 U^T
-  //   by two triangular products. No eigenvectors are needed, which makes this about twice as fast
-  //   as the general case (METRICS.md §2.4, Cholesky variant).
-  // - otherwise: Sigma1 = V L V^T (dsyevd), W = V sqrt(max(L, 0)), M = W^T Sigma2 W, orthogonally
-  //   similar to R Sigma2 R with R = Sigma1^1/2 = W V^T; negative round-off eigenvalues of Sigma1
-  //   are clipped to 0.
-  Eigen::MatrixXd& m = scratch;
-  bool factored = false;
-  if (r.rank1 == d || !diagnostics) {
-    Eigen::MatrixXd u = s1;
-    if (linalg::cholesky_upper(u, "frechet_distance: Cholesky factor of Sigma1")) {
-      m = s2;
-      cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, blas_dim(d),
-                  blas_dim(d), 1.0, u.data(), blas_dim(d), m.data(), blas_dim(d));
-      cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, blas_dim(d),
-                  blas_dim(d), 1.0, u.data(), blas_dim(d), m.data(), blas_dim(d));
-      factored = true;
-    }
-  }
-  if (!factored) {
-    CovarianceFactor f = factor_covariance(s1, "frechet_distance: eigendecomposition of Sigma1");
+  // M, a symmetric matrix whose eigenvalues are those of Sigma1^1/2 Sigma2 Sigma1^1/2 (all real
+  // and >= 0 in exact arithmetic):
+  // - Sigma1 of full numerical rank (Cholesky succeeds, cholesky_check): Sigma1 = U^T U and
+  //   M = U Sigma2 U^T (dsygst), similar to Sigma1^1/2 Sigma2 Sigma1^1/2 through the orthogonal
+  //   U Sigma1^-1/2. No eigenvectors are needed (METRICS.md §2.4, Cholesky variant), and the
+  //   rank of Sigma1 is D for free.
+  // - otherwise: Sigma1 = V L V^T (dsyevd), W = V sqrt(max(L, 0)) over the k positive
+  //   eigenvalues, M = W^T Sigma2 W [k x k], whose eigenvalues are the nonzero ones of
+  //   R Sigma2 R with R = Sigma1^1/2 = W V^T (R has rank k, so the D x D matrix has D - k more
+  //   zeros). Negative round-off eigenvalues of Sigma1 are clipped to 0.
+  Eigen::MatrixXd m;
+  Eigen::Index null_dims = 0;  // D - (order of m): exact zero eigenvalues of the D x D matrix
+  if (c1.full_rank) {
+    r.rank1 = d;
+    linalg::cholesky_congruence(sigma2, sigma1, "frechet_distance: U Sigma2 U^T");
+    m = std::move(sigma2);
+  } else {
+    // dpotrf destroyed Sigma1 (or left a factor with a null space that needs clipping).
+    sigma1 = covariance_of(a);
+    CovarianceFactor f =
+        factor_covariance(std::move(sigma1), "frechet_distance: eigendecomposition of Sigma1");
     r.clipped_eigenvalues = f.clipped;
-    // Free here, whatever the diagnostics setting.
-    r.min_eigenvalue = f.eigenvalues[0];
+    r.min_eigenvalue_sigma1 = f.eigenvalues[0];
     r.rank1 = linalg::numerical_rank(f.eigenvalues, d);
     const Eigen::Index k = f.w.cols();
+    null_dims = d - k;
     m.resize(k, k);
-    if (k > 0) {
+    if (k > 0 && c2.factored) {
+      // Sigma2 = L2 L2^T (any successful factorisation will do, a tiny pivot included), so
+      // M = G^T G with G = L2^T W: one dtrmm and one dsyrk, half the flops of the general
+      // products below, and M comes out exactly symmetric and positive semi-definite.
+      sigma2.diagonal() = factor_diagonal2;  // the lower triangle is L2 now (Sigma2 not needed)
+      cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, blas_dim(d),
+                  blas_dim(k), 1.0, sigma2.data(), blas_dim(d), f.w.data(), blas_dim(d));
+      cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, blas_dim(k), blas_dim(d), 1.0, f.w.data(),
+                  blas_dim(d), 0.0, m.data(), blas_dim(k));
+    } else if (k > 0) {
       // C = Sigma2 W (dsymm), then M = W^T C (dgemm).
       Eigen::MatrixXd c(d, k);
-      cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, blas_dim(d), blas_dim(k), 1.0, s2.data(),
-                  blas_dim(d), f.w.data(), blas_dim(d), 0.0, c.data(), blas_dim(d));
+      cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, blas_dim(d), blas_dim(k), 1.0,
+                  sigma2.data(), blas_dim(d), f.w.data(), blas_dim(d), 0.0, c.data(), blas_dim(d));
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blas_dim(k), blas_dim(k), blas_dim(d),
                   1.0, f.w.data(), blas_dim(d), c.data(), blas_dim(d), 0.0, m.data(), blas_dim(k));
+      // Symmetric in exact arithmetic; dsyevd reads the upper triangle, so average the two
+      // triangles into it, and round-off cannot bias the result towards either.
+      for (Eigen::Index j = 0; j < m.cols(); ++j) {
+        for (Eigen::Index i = 0; i < j; ++i)
+          m(i, j) = 0.5 * (m(i, j) + m(j, i));
+      }
     }
-  }
-  // Symmetric in exact arithmetic; dsyevd reads the upper triangle, so average the two triangles
-  // into it, and round-off cannot bias the result towards either.
-  for (Eigen::Index j = 0; j < m.cols(); ++j) {
-    for (Eigen::Index i = 0; i < j; ++i)
-      m(i, j) = 0.5 * (m(i, j) + m(j, i));
   }
   const Eigen::VectorXd mu =
       linalg::symmetric_eigen(m, /*vectors=*/false, "frechet_distance: eigenvalues of M");
+  // Smallest eigenvalue of the D x D matrix, before clipping: the dropped null space of Sigma1
+  // contributes exact zeros.
+  r.min_eigenvalue = mu.size() > 0 ? mu[0] : 0.0;
+  if (null_dims > 0) r.min_eigenvalue = std::min(r.min_eigenvalue, 0.0);
   double trace_sqrt = 0.0;
+  std::int64_t clipped_m = 0;
   for (Eigen::Index i = 0; i < mu.size(); ++i) {
     // Clip: M is PSD, so a negative eigenvalue is round-off.
     if (mu[i] < 0.0) {
-      ++r.clipped_eigenvalues;
+      ++clipped_m;
     } else {
       trace_sqrt += std::sqrt(mu[i]);
     }
   }
   r.trace_sqrt = trace_sqrt;
-  if (r.clipped_eigenvalues > 0) {
+  if (r.clipped_eigenvalues + clipped_m > 0) {
     r.notes.push_back(
-        std::isnan(r.min_eigenvalue)
-            ? fmt::format("{} negative round-off eigenvalue(s) clipped to 0", r.clipped_eigenvalues)
-            : fmt::format("{} negative round-off eigenvalue(s) clipped to 0 (smallest eigenvalue "
-                          "of Sigma1: {:.6g})",
-                          r.clipped_eigenvalues, r.min_eigenvalue));
+        std::isnan(r.min_eigenvalue_sigma1)
+            ? fmt::format("{} negative round-off eigenvalue(s) clipped to 0 (smallest eigenvalue "
+                          "of Sigma1^1/2 Sigma2 Sigma1^1/2: {:.6g})",
+                          clipped_m, r.min_eigenvalue)
+            : fmt::format("{} negative round-off eigenvalue(s) clipped to 0 ({} of Sigma1, "
+                          "smallest {:.6g}; {} of Sigma1^1/2 Sigma2 Sigma1^1/2, smallest {:.6g})",
+                          r.clipped_eigenvalues + clipped_m, r.clipped_eigenvalues,
+                          r.min_eigenvalue_sigma1, clipped_m, r.min_eigenvalue));
   }
+  r.clipped_eigenvalues += clipped_m;
   return r;
 }
 
@@ -239,10 +293,11 @@ NuclearSide nuclear_side(FeatureView x, int which, bool from_rows, bool diagnost
   const std::int64_t d = x.cols;
   if (!from_rows) {
     const GaussianStats stats = detail::compute_stats(x, nullptr, what);
-    const Eigen::MatrixXd sigma = covariance(stats);
+    Eigen::MatrixXd sigma = covariance(stats);
     side.mean = stats.mean;
     side.trace = sigma.trace();
-    CovarianceFactor f = factor_covariance(sigma, what + ": eigendecomposition of its covariance");
+    CovarianceFactor f =
+        factor_covariance(std::move(sigma), what + ": eigendecomposition of its covariance");
     side.rank = linalg::numerical_rank(f.eigenvalues, d);
     side.min_eigenvalue = f.eigenvalues[0];
     side.clipped = f.clipped;
@@ -292,7 +347,8 @@ FrechetResult nuclear_route(FeatureView a, FeatureView b, bool forced, bool diag
   r.trace2 = s2.trace;
   r.rank1 = s1.rank;
   r.rank2 = s2.rank;
-  r.min_eigenvalue = s1.min_eigenvalue;
+  r.min_eigenvalue = 0.0;  // unless the singular values below say otherwise
+  r.min_eigenvalue_sigma1 = s1.min_eigenvalue;
   r.clipped_eigenvalues = s1.clipped + s2.clipped;
 
   // t = || F1 F2^T ||_* : the singular values of the [k1 x k2] product, by a true SVD (taking
@@ -305,7 +361,13 @@ FrechetResult nuclear_route(FeatureView a, FeatureView b, bool forced, bool diag
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blas_dim(k1), blas_dim(k2), blas_dim(d),
                 1.0, s1.ft.data(), blas_dim(d), s2.ft.data(), blas_dim(d), 0.0, c.data(),
                 blas_dim(k1));
-    trace_sqrt = linalg::singular_values(c, "frechet_distance: singular values of A B^T").sum();
+    const Eigen::VectorXd sv =
+        linalg::singular_values(c, "frechet_distance: singular values of A B^T");
+    trace_sqrt = sv.sum();
+    // The eigenvalues of Sigma1^1/2 Sigma2 Sigma1^1/2 (D x D, rank <= min(k1, k2)) are the squared
+    // singular values of F1 F2^T, padded with zeros: the smallest is the D-th singular value
+    // squared when there are at least D of them, else exactly 0.
+    if (sv.size() >= d) r.min_eigenvalue = sv[d - 1] * sv[d - 1];
   }
   r.trace_sqrt = trace_sqrt;
   finish(r);
@@ -351,16 +413,14 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
                  a.dim(), b.dim());
   GENSWEEP_CHECK(a.dim() > 0, NumericalError, "{}: statistics have dimension 0", kWhat);
 
-  const Eigen::MatrixXd sigma1 = covariance(a);
-  const Eigen::MatrixXd sigma2 = covariance(b);
   FrechetResult r;
   std::string retry_note;
   try {
-    r = symmetric_route(sigma1, sigma2, options.eps, options.diagnostics);
+    r = symmetric_route(a, b, options.eps, options.diagnostics);
   } catch (const NumericalError& e) {
     // pytorch-fid's behaviour when its sqrtm fails: regularise inside the square root and retry.
     if (options.eps > 0.0) throw;
-    r = symmetric_route(sigma1, sigma2, kFallbackEps, options.diagnostics);
+    r = symmetric_route(a, b, kFallbackEps, options.diagnostics);
     retry_note = fmt::format(
         "the eigensolver failed without regularisation ({}); retried with eps = {} added to both "
         "covariances inside the square root",
@@ -370,8 +430,10 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
   r.n2 = b.count;
   r.dim = a.dim();
   r.mean_term = (a.mean - b.mean).squaredNorm();
-  r.trace1 = sigma1.trace();
-  r.trace2 = sigma2.trace();
+  // tr(Sigma) summed over the diagonal of scatter / (N - 1), entry by entry as covariance()
+  // divides them: the same double as np.trace(np.cov(x)), without forming the matrix again.
+  r.trace1 = (a.scatter.diagonal() / static_cast<double>(a.count - 1)).sum();
+  r.trace2 = (b.scatter.diagonal() / static_cast<double>(b.count - 1)).sum();
   finish(r);
 
   std::vector<std::string> notes;

@@ -43,6 +43,28 @@ bool cholesky_upper(Eigen::MatrixXd& a, std::string_view what) {
   return info == 0;
 }
 
+bool cholesky_lower(Eigen::MatrixXd& a, std::string_view what) {
+  GENSWEEP_ASSERT(a.rows() == a.cols(), "{}: cholesky_lower of a {} x {} matrix", what, a.rows(),
+                  a.cols());
+  const lapack_int n = lapack_dim(a.rows(), what);
+  if (n == 0) return true;
+  const lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, a.data(), n);
+  GENSWEEP_ASSERT(info >= 0, "{}: LAPACK dpotrf rejected argument {}", what, -info);
+  return info == 0;
+}
+
+void cholesky_congruence(Eigen::MatrixXd& a, const Eigen::MatrixXd& u, std::string_view what) {
+  GENSWEEP_ASSERT(a.rows() == a.cols() && u.rows() == a.rows() && u.cols() == a.cols(),
+                  "{}: cholesky_congruence of a {} x {} matrix by a {} x {} factor", what, a.rows(),
+                  a.cols(), u.rows(), u.cols());
+  const lapack_int n = lapack_dim(a.rows(), what);
+  if (n == 0) return;
+  // dsygst only scales, multiplies and adds (no pivots, no iteration): it fails only on invalid
+  // arguments.
+  const lapack_int info = LAPACKE_dsygst(LAPACK_COL_MAJOR, 2, 'U', n, a.data(), n, u.data(), n);
+  GENSWEEP_ASSERT(info == 0, "{}: LAPACK dsygst rejected argument {}", what, -info);
+}
+
 Eigen::VectorXd singular_values(Eigen::MatrixXd& a, std::string_view what) {
   const lapack_int m = lapack_dim(a.rows(), what);
   const lapack_int n = lapack_dim(a.cols(), what);

@@ -28,6 +28,10 @@ void compute_fd(const MetricContext& ctx, report::MetricEntry& entry) {
       {"rank_reference", r.rank1},
       {"rank_evaluated", r.rank2},
       {"min_eigenvalue", r.min_eigenvalue},
+      // NaN there means "not computed" (Sigma1 positive definite), not a failed number: null.
+      {"min_eigenvalue_sigma1", std::isnan(r.min_eigenvalue_sigma1)
+                                    ? nlohmann::json(nullptr)
+                                    : nlohmann::json(r.min_eigenvalue_sigma1)},
       {"clipped_eigenvalues", r.clipped_eigenvalues},
       {"regularization", r.regularization},
       {"mean_term", r.mean_term},

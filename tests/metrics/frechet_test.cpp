@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/Eigenvalues>
+
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -74,11 +77,14 @@ TEST(FrechetClosedForm, T1UnitShiftOfIdentityIsExactlyD) {
                                            stats_from(Eigen::VectorXd::Ones(d), eye));
   EXPECT_EQ(r.value, 2048.0);
   EXPECT_EQ(r.route, "symmetric-eigen");
-  EXPECT_EQ(r.rank1, d);
+  EXPECT_EQ(r.rank1, d);  // both from Cholesky: no eigenvalues of the covariances needed
   EXPECT_EQ(r.rank2, d);
+  EXPECT_EQ(r.min_eigenvalue, 1.0);  // M = I
+  EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));
 }
 
 // T2: mu1 = (0, 0), Sigma1 = diag(1, 4); mu2 = (1, 1), Sigma2 = diag(4, 1): t = 4, FD = 4.
+// M = Sigma1^1/2 Sigma2 Sigma1^1/2 = diag(4, 4): its smallest eigenvalue is 4, not Sigma1's 1.
 TEST(FrechetClosedForm, T2CommutingDiagonals) {
   Eigen::MatrixXd s1 = Eigen::Vector2d(1, 4).asDiagonal();
   Eigen::MatrixXd s2 = Eigen::Vector2d(4, 1).asDiagonal();
@@ -95,13 +101,15 @@ TEST(FrechetClosedForm, T2CommutingDiagonals) {
   EXPECT_EQ(r.dim, 2);
   EXPECT_EQ(r.rank1, 2);
   EXPECT_EQ(r.rank2, 2);
-  EXPECT_NEAR(r.min_eigenvalue, 1.0, 1e-15);
+  EXPECT_NEAR(r.min_eigenvalue, 4.0, 1e-15);
+  EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));  // positive definite: never diagonalised
   EXPECT_EQ(r.clipped_eigenvalues, 0);
   EXPECT_EQ(r.regularization, 0.0);
   EXPECT_TRUE(r.notes.empty());
 }
 
-// T3: equal means, Sigma1 = [[2, 1], [1, 2]], Sigma2 = I: FD = 6 - 2 (sqrt 3 + 1).
+// T3: equal means, Sigma1 = [[2, 1], [1, 2]], Sigma2 = I: FD = 6 - 2 (sqrt 3 + 1). M = Sigma1 has
+// eigenvalues 1 and 3; both covariances are positive definite, so both ranks come from Cholesky.
 TEST(FrechetClosedForm, T3NonCommuting) {
   Eigen::MatrixXd s1(2, 2);
   s1 << 2, 1, 1, 2;
@@ -111,10 +119,16 @@ TEST(FrechetClosedForm, T3NonCommuting) {
   EXPECT_LE(relative_error(r.value, 0.5358983848622456), 1e-13);
   EXPECT_LE(relative_error(r.trace_sqrt, std::sqrt(3.0) + 1.0), 1e-15);
   EXPECT_NEAR(r.min_eigenvalue, 1.0, 1e-15);
+  EXPECT_EQ(r.rank1, 2);
+  EXPECT_EQ(r.rank2, 2);
+  EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));
+  EXPECT_EQ(r.clipped_eigenvalues, 0);
 }
 
 // T3 with a null direction added to Sigma1 (rank 2 < 3): the eigenvector factorisation instead
-// of Cholesky. tr Sigma2 gains 1 and t is unchanged: FD = 7 - 2 (sqrt 3 + 1).
+// of Cholesky. tr Sigma2 gains 1 and t is unchanged: FD = 7 - 2 (sqrt 3 + 1). rank1 and Sigma1's
+// smallest eigenvalue (0) come from that eigendecomposition; M = R Sigma2 R = Sigma1 has
+// eigenvalues 0, 1, 3; rank2 from Sigma2's Cholesky factor, which also forms M.
 TEST(FrechetClosedForm, T3WithASingularSigma1UsesTheEigenvectorFactor) {
   Eigen::MatrixXd s1 = Eigen::MatrixXd::Zero(3, 3);
   s1.topLeftCorner(2, 2) << 2, 1, 1, 2;
@@ -126,6 +140,7 @@ TEST(FrechetClosedForm, T3WithASingularSigma1UsesTheEigenvectorFactor) {
   EXPECT_EQ(r.rank1, 2);
   EXPECT_EQ(r.rank2, 3);
   EXPECT_NEAR(r.min_eigenvalue, 0.0, 1e-15);
+  EXPECT_NEAR(r.min_eigenvalue_sigma1, 0.0, 1e-15);
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_EQ(r.notes[0],
             "set 1: covariance is rank-deficient (rank 2 < 3 with N = 5: constant or collinear "
@@ -171,7 +186,8 @@ TEST(FrechetClosedForm, T5SingularCovariancesUseTheNuclearNormRoute) {
   EXPECT_LE(relative_error(r.trace_sqrt, 0.5), 1e-15);
   EXPECT_EQ(r.rank1, 1);
   EXPECT_EQ(r.rank2, 1);
-  EXPECT_EQ(r.min_eigenvalue, 0.0);
+  EXPECT_EQ(r.min_eigenvalue, 0.0);         // A B^T is 2 x 2: fewer than D = 3 singular values
+  EXPECT_EQ(r.min_eigenvalue_sigma1, 0.0);  // N1 - 1 < D
   ASSERT_EQ(r.notes.size(), 2u);
   EXPECT_EQ(r.notes[0],
             "N < D for set 1 (N = 2): covariance is singular (rank 1 < 3); used the exact "
@@ -195,7 +211,10 @@ TEST(FrechetClosedForm, T5SingularCovariancesUseTheNuclearNormRoute) {
 }
 
 // T5 with pytorch-fid's retry regularisation: eps = 1e-6 inside the square root only gives
-// ~1.49999000002; from features a positive eps takes the symmetric route.
+// ~1.49999000002; from features a positive eps takes the symmetric route. Sigma1 + eps I =
+// u u^T + eps I and Sigma2 + eps I = v v^T + eps I (u = (1, 1, 0) / sqrt 2, v = (0, 1, -1) / sqrt
+// 2) are positive definite, and their product maps w = u x v to eps^2 w: the smallest eigenvalue of
+// M is eps^2 (the other two, in span(u, v), have product eps^2 (1 + eps)^2 and sum about 1/4).
 TEST(FrechetClosedForm, T5WithEpsInsideTheSquareRootOnly) {
   const auto x1 = make_matrix(2, 3, {0, 0, 0, 1, 1, 0});
   const auto x2 = make_matrix(2, 3, {0, 1, 0, 0, 0, 1});
@@ -209,7 +228,10 @@ TEST(FrechetClosedForm, T5WithEpsInsideTheSquareRootOnly) {
     EXPECT_EQ(r.regularization, 1e-6);
     EXPECT_EQ(r.trace1, 1.0);  // traces not offset
     EXPECT_EQ(r.trace2, 1.0);
-    EXPECT_NEAR(r.min_eigenvalue, 1e-6, 1e-15);
+    EXPECT_NEAR(r.min_eigenvalue, 1e-12, 1e-16);
+    EXPECT_EQ(r.rank1, 3);
+    EXPECT_EQ(r.rank2, 3);
+    EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));
     ASSERT_FALSE(r.notes.empty());
     EXPECT_EQ(r.notes[0],
               "regularised: eps = 1e-06 added to both covariances inside the square root (traces "
@@ -217,8 +239,74 @@ TEST(FrechetClosedForm, T5WithEpsInsideTheSquareRootOnly) {
   }
 }
 
-// Diagnostics off: the same value from the same factorisation, and only what comes for free.
-TEST(FrechetDiagnostics, OffKeepsTheValueAndLeavesTheRanksUnknown) {
+// Sigma2 singular (rank 2 < 3) with Sigma1 positive definite: rank1 from Sigma1's Cholesky
+// factor, rank2 from Sigma2's eigenvalues after its Cholesky factorisation fails. Sigma1 =
+// [[2, 1, 0], [1, 2, 0], [0, 0, 1]], Sigma2 = diag(1, 1, 0): Sigma1 Sigma2 has eigenvalues 0, 1, 3,
+// so t = 1 + sqrt 3 and FD = 5 + 2 - 2 (1 + sqrt 3) = 5 - 2 sqrt 3.
+TEST(FrechetDiagnostics, SingularSigma2RankFromEigenvalues) {
+  Eigen::MatrixXd s1 = Eigen::MatrixXd::Identity(3, 3);
+  s1.topLeftCorner(2, 2) << 2, 1, 1, 2;
+  const Eigen::MatrixXd s2 = Eigen::Vector3d(1, 1, 0).asDiagonal();
+  const FrechetResult r = frechet_distance(stats_from(Eigen::Vector3d(1, 2, 3), s1, 5),
+                                           stats_from(Eigen::Vector3d(1, 2, 3), s2, 5));
+  EXPECT_LE(relative_error(r.value, 5.0 - 2.0 * std::sqrt(3.0)), 1e-14);
+  EXPECT_LE(relative_error(r.trace_sqrt, 1.0 + std::sqrt(3.0)), 1e-15);
+  EXPECT_EQ(r.rank1, 3);
+  EXPECT_EQ(r.rank2, 2);
+  EXPECT_NEAR(r.min_eigenvalue, 0.0, 1e-15);
+  EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0],
+            "set 2: covariance is rank-deficient (rank 2 < 3 with N = 5: constant or collinear "
+            "features); the symmetric route may lose precision in its null space");
+}
+
+// dpotrf succeeds on Sigma1 = [[1, 1], [1, 1 + 2^-52]] (last pivot 2^-52 > 0), but that pivot is
+// below numpy's rank tolerance (2 * DBL_EPSILON * max diagonal), and a pivot bounds the smallest
+// eigenvalue (about 2^-53) from above: the rank is deficient, so the route takes the eigenvector
+// factor and counts the rank from eigenvalues, as numpy.linalg.matrix_rank would (rank 1).
+TEST(FrechetDiagnostics, TinyCholeskyPivotMeansRankDeficient) {
+  Eigen::MatrixXd s1(2, 2);
+  s1 << 1, 1, 1, 1 + std::ldexp(1.0, -52);
+  const Eigen::MatrixXd s2 = Eigen::MatrixXd::Identity(2, 2);
+  const FrechetResult r = frechet_distance(stats_from(Eigen::Vector2d(0, 0), s1, 5),
+                                           stats_from(Eigen::Vector2d(0, 0), s2, 5));
+  EXPECT_EQ(r.rank1, 1);
+  EXPECT_EQ(r.rank2, 2);
+  EXPECT_TRUE(std::isfinite(r.min_eigenvalue_sigma1));  // eigenvector route
+  EXPECT_LE(std::abs(r.min_eigenvalue_sigma1), 1e-15);
+  // t = sqrt(lambda_max) + sqrt(lambda_min): the null direction adds at most sqrt(4e-16) each way.
+  EXPECT_NEAR(r.value, 4.0 - 2.0 * std::sqrt(2.0), 5e-8);
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes[0].find("set 1: covariance is rank-deficient (rank 1 < 2"), std::string::npos)
+      << r.notes[0];
+}
+
+// Full rank: both ranks from Cholesky equal the eigenvalue count (numpy's matrix_rank), and M's
+// smallest eigenvalue equals an independent D x D computation of Sigma1^1/2 Sigma2 Sigma1^1/2.
+TEST(FrechetDiagnostics, FullRankFromCholeskyAgreesWithEigenvalues) {
+  const GaussianStats a = compute_stats(mixed_features(400, 24, 11).view());
+  const GaussianStats b = compute_stats(mixed_features(300, 24, 12).view());
+  const FrechetResult r = frechet_distance(a, b);
+  const Eigen::MatrixXd s1 = covariance(a), s2 = covariance(b);
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> e1(s1), e2(s2);
+  EXPECT_EQ(r.rank1, 24);
+  EXPECT_EQ(r.rank2, 24);
+  EXPECT_GT(e1.eigenvalues()[0], 24 * DBL_EPSILON * e1.eigenvalues()[23]);
+  EXPECT_GT(e2.eigenvalues()[0], 24 * DBL_EPSILON * e2.eigenvalues()[23]);
+  const Eigen::MatrixXd root1 = e1.operatorSqrt();
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> em(root1 * s2 * root1,
+                                                          Eigen::EigenvaluesOnly);
+  EXPECT_LE(relative_error(r.min_eigenvalue, em.eigenvalues()[0]), 1e-10);
+  EXPECT_LE(relative_error(r.trace_sqrt, em.eigenvalues().cwiseSqrt().sum()), 1e-13);
+  EXPECT_TRUE(std::isnan(r.min_eigenvalue_sigma1));
+  EXPECT_TRUE(r.notes.empty());
+}
+
+// Diagnostics off: the same value, bit for bit, and only the costly fields left unknown: rank2
+// when Sigma1 is positive definite (no Cholesky factorisation of Sigma2 is needed for the value),
+// or when Sigma2 is singular; rank1 and min_eigenvalue come with the factorisations.
+TEST(FrechetDiagnostics, OffKeepsTheValueAndSkipsOnlyWhatIsNotFree) {
   Eigen::MatrixXd s1(2, 2);
   s1 << 2, 1, 1, 2;
   const GaussianStats a = stats_from(Eigen::Vector2d(3, -1), s1, 5);
@@ -228,21 +316,33 @@ TEST(FrechetDiagnostics, OffKeepsTheValueAndLeavesTheRanksUnknown) {
   const FrechetResult full = frechet_distance(a, b);
   const FrechetResult fast = frechet_distance(a, b, off);
   EXPECT_EQ(fast.value, full.value);
-  EXPECT_EQ(fast.rank1, -1);
+  EXPECT_EQ(fast.rank1, 2);
   EXPECT_EQ(fast.rank2, -1);
-  EXPECT_TRUE(std::isnan(fast.min_eigenvalue));
+  EXPECT_EQ(fast.min_eigenvalue, full.min_eigenvalue);
+  EXPECT_NEAR(fast.min_eigenvalue, 1.0, 1e-15);
+  EXPECT_TRUE(std::isnan(fast.min_eigenvalue_sigma1));
   EXPECT_TRUE(fast.notes.empty());
 
-  // A singular Sigma1 needs its eigenvectors, which give rank1 and min_eigenvalue anyway.
+  // A singular Sigma1 needs its eigenvectors, which give rank1 and its smallest eigenvalue, and
+  // forming M uses Sigma2's Cholesky factor, which gives rank2.
   Eigen::MatrixXd singular = Eigen::MatrixXd::Zero(3, 3);
   singular.topLeftCorner(2, 2) << 2, 1, 1, 2;
-  const FrechetResult r = frechet_distance(
-      stats_from(Eigen::Vector3d(1, 2, 3), singular, 5),
-      stats_from(Eigen::Vector3d(1, 2, 3), Eigen::MatrixXd::Identity(3, 3), 5), off);
+  const GaussianStats c = stats_from(Eigen::Vector3d(1, 2, 3), singular, 5);
+  const GaussianStats eye3 =
+      stats_from(Eigen::Vector3d(1, 2, 3), Eigen::MatrixXd::Identity(3, 3), 5);
+  const FrechetResult r = frechet_distance(c, eye3, off);
+  EXPECT_EQ(r.value, frechet_distance(c, eye3).value);
   EXPECT_LE(relative_error(r.value, 7.0 - 2.0 * (std::sqrt(3.0) + 1.0)), 1e-14);
   EXPECT_EQ(r.rank1, 2);
-  EXPECT_EQ(r.rank2, -1);
+  EXPECT_EQ(r.rank2, 3);
   EXPECT_NEAR(r.min_eigenvalue, 0.0, 1e-15);
+  EXPECT_NEAR(r.min_eigenvalue_sigma1, 0.0, 1e-15);
+
+  // A singular Sigma2 would need its eigenvalues: not computed.
+  const FrechetResult swapped = frechet_distance(eye3, c, off);
+  EXPECT_EQ(swapped.rank1, 3);
+  EXPECT_EQ(swapped.rank2, -1);
+  EXPECT_EQ(swapped.value, frechet_distance(eye3, c).value);
 
   // Nuclear-norm route: the counts still bound the ranks in the notes.
   const auto x1 = make_matrix(2, 3, {0, 0, 0, 1, 1, 0});
@@ -252,6 +352,7 @@ TEST(FrechetDiagnostics, OffKeepsTheValueAndLeavesTheRanksUnknown) {
   EXPECT_LE(relative_error(nuclear.value, 1.5), 1e-15);
   EXPECT_EQ(nuclear.rank1, -1);
   EXPECT_EQ(nuclear.min_eigenvalue, 0.0);
+  EXPECT_EQ(nuclear.min_eigenvalue_sigma1, 0.0);
   ASSERT_EQ(nuclear.notes.size(), 2u);
   EXPECT_EQ(nuclear.notes[0],
             "N < D for set 1 (N = 2): covariance is singular (rank <= 1 < 3); used the exact "
@@ -318,9 +419,15 @@ TEST(FrechetProperties, SymmetricRouteEqualsNuclearNormOnFullRank) {
   EXPECT_LE(relative_error(nuc.trace2, sym.trace2), 1e-13);
   EXPECT_EQ(sym.rank1, 24);
   EXPECT_EQ(nuc.rank1, 24);
-  // Smallest eigenvalue of Sigma1 two ways: eigenvalues of the covariance, and the smallest
-  // singular value of the centred features, squared.
+  // Smallest eigenvalue of M two ways: eigenvalues of U Sigma2 U^T, and the D-th singular value
+  // of A B^T, squared.
   EXPECT_LE(relative_error(nuc.min_eigenvalue, sym.min_eigenvalue), 1e-10);
+  // Sigma1's, on the nuclear-norm route from the centred features (N > D: the smallest singular
+  // value squared), against its eigenvalues.
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> e1(covariance(compute_stats(a.view())),
+                                                          Eigen::EigenvaluesOnly);
+  EXPECT_LE(relative_error(nuc.min_eigenvalue_sigma1, e1.eigenvalues()[0]), 1e-10);
+  EXPECT_TRUE(std::isnan(sym.min_eigenvalue_sigma1));
 }
 
 // One set with N < D, the other with N > D: the large set enters through its covariance factor

@@ -234,6 +234,24 @@ TEST(Linalg, DecompositionsInClosedForm) {
   singular(1, 1) = 0.5;  // indefinite: the second pivot is 0.5 - 1 < 0
   EXPECT_FALSE(linalg::cholesky_upper(singular, "test"));
 
+  // Lower factor: L = U^T; the strictly upper triangle is left alone.
+  Eigen::MatrixXd lower(2, 2);
+  lower << 4, -7, 2, 5;  // -7 sits in the strictly upper triangle, which dpotrf 'L' never reads
+  ASSERT_TRUE(linalg::cholesky_lower(lower, "test"));
+  EXPECT_EQ(lower(0, 0), 2.0);
+  EXPECT_EQ(lower(1, 0), 1.0);
+  EXPECT_EQ(lower(1, 1), 2.0);
+  EXPECT_EQ(lower(0, 1), -7.0);
+
+  // Congruence by U = [[2, 1], [0, 2]] (4, 2, 2, 5 = U^T U): U I U^T = [[5, 2], [2, 4]], upper
+  // triangle only; the strictly lower one of the input is never read.
+  Eigen::MatrixXd eye(2, 2);
+  eye << 1, 0, 99, 1;
+  linalg::cholesky_congruence(eye, spd, "test");
+  EXPECT_EQ(eye(0, 0), 5.0);
+  EXPECT_EQ(eye(0, 1), 2.0);
+  EXPECT_EQ(eye(1, 1), 4.0);
+
   Eigen::VectorXd values(4);
   values << 1.0, 1e-3, 1e-14, -1e-15;  // tolerance 10 * 2.2e-16 * 1 = 2.2e-15
   EXPECT_EQ(linalg::numerical_rank(values, 10), 3);

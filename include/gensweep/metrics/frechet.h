@@ -16,13 +16,16 @@
 // (scipy.linalg.sqrtm, as pytorch-fid does): it is slow, and it can return complex or non-finite
 // results on singular covariances. Instead:
 // - "symmetric-eigen" (from statistics): t = sum_i sqrt(max(mu_i, 0)) over the eigenvalues mu_i
-//   (LAPACK dsyevd) of a symmetric matrix M similar to Sigma1^{1/2} Sigma2 Sigma1^{1/2}, whose
-//   eigenvalues are those of Sigma1 Sigma2. When Sigma1 has full numerical rank, Sigma1 = U^T U
-//   (Cholesky, dpotrf) and M = U Sigma2 U^T: no eigenvectors are needed, about twice as fast.
-//   Otherwise Sigma1 = V L V^T (dsyevd), L clipped at 0, W = V diag(sqrt(L)) and M = W^T Sigma2 W,
-//   orthogonally similar to R Sigma2 R with R = Sigma1^{1/2} = W V^T (one product fewer than
-//   forming R). Everything stays real and symmetric; the eigenvalues of Sigma1 and Sigma2 are
-//   computed (without vectors) for the diagnostics below.
+//   (LAPACK dsyevd, values only) of a symmetric matrix M similar to
+//   Sigma1^{1/2} Sigma2 Sigma1^{1/2}, whose eigenvalues are those of Sigma1 Sigma2. When the
+//   Cholesky factorisation Sigma1 = U^T U (dpotrf) succeeds with no pivot below numpy's rank
+//   tolerance, M = U Sigma2 U^T (dsygst): no eigenvectors are needed, and Sigma1's rank is D for
+//   free. Otherwise Sigma1 = V L V^T (dsyevd with vectors), L clipped at 0,
+//   W = V diag(sqrt(L)) and M = W^T Sigma2 W, orthogonally similar to R Sigma2 R with
+//   R = Sigma1^{1/2} = W V^T (formed as G^T G with G = L2^T W when Sigma2 = L2 L2^T factors).
+//   Everything stays real and symmetric. The diagnostics cost almost nothing: Sigma2's rank comes
+//   from one more dpotrf (about 0.1 s at D = 2048, against 1.2 s for its eigenvalues), which
+//   falls back to eigenvalues only when Sigma2 is singular.
 // - "nuclear-norm" (from features, when a set has fewer samples than dimensions): with
 //   A = (X1 - mu1) / sqrt(N1 - 1), Sigma1 = A^T A (likewise B for set 2), t = sum of the
 //   singular values of A B^T (LAPACK dgesdd, float64). When N - 1 < D the covariance is singular,
@@ -58,13 +61,15 @@ struct FrechetOptions {
   // the result says so (regularization, notes). A positive eps forces the symmetric route.
   double eps = 0.0;
   FrechetRoute route = FrechetRoute::kAuto;
-  // Compute rank1, rank2 and min_eigenvalue. On the symmetric route that is the eigenvalues of
-  // both covariances, about half its time at D = 2048; on the nuclear-norm route, the singular
-  // values of each small set's features. Turn off where FD is computed many times and only the
-  // value matters (FD-infinity extrapolation, bootstrap intervals): the fields are then -1, -1
-  // and NaN unless the route obtains them anyway. The value is the same, except that a singular
-  // Sigma1 whose Cholesky factorisation happens to succeed takes the Cholesky path instead of
-  // the eigenvector one (the two then differ by the null-space round-off described above).
+  // Compute the diagnostics that are not free: rank2 on the symmetric route (a Cholesky
+  // factorisation of Sigma2 when Sigma1 is positive definite, about 0.1 s at D = 2048 against
+  // 1.2 s for the rest of the route; the eigenvalues of Sigma2 when that factorisation fails or
+  // shows a null space), and on the nuclear-norm route the rank of each set that enters through
+  // its features (an SVD of those features; for a large set, also min_eigenvalue_sigma1). Off,
+  // those fields are -1 or NaN; rank1, min_eigenvalue and everything the route computes anyway
+  // are still filled. The value is bit for bit the same either way. Worth turning off only where
+  // FD is computed many times and only the value matters (FD-infinity extrapolation, bootstrap
+  // intervals), mostly on the nuclear-norm route.
   bool diagnostics = true;
 };
 
@@ -76,17 +81,31 @@ struct FrechetResult {
   double trace_sqrt = 0.0;  // tr((Sigma1 Sigma2)^{1/2})
   std::string route;        // "symmetric-eigen" or "nuclear-norm"
   std::int64_t n1 = 0, n2 = 0, dim = 0;
-  // Numerical rank of each covariance, with numpy.linalg.matrix_rank's tolerance: from its
-  // eigenvalues (those above D * DBL_EPSILON times the largest), or, for a set that enters the
-  // nuclear-norm route through its centred features, the rank of those features (singular
-  // values above max(N, D) * DBL_EPSILON times the largest).
-  // -1 when not computed (FrechetOptions::diagnostics off).
+  // Numerical rank of each covariance (with eps added, if any). D when its Cholesky factorisation
+  // succeeds with every pivot above numpy.linalg.matrix_rank's tolerance (a pivot bounds the
+  // smallest eigenvalue from above, so a smaller one proves the rank deficient); otherwise from
+  // its eigenvalues, with matrix_rank's tolerance (those above D * DBL_EPSILON times the
+  // largest). For a set that enters the nuclear-norm route through its centred features, the
+  // rank of those features (singular values above max(N, D) * DBL_EPSILON times the largest).
+  // -1 when not computed (FrechetOptions::diagnostics off and not free on the route taken).
   std::int64_t rank1 = 0, rank2 = 0;
-  // Smallest eigenvalue of Sigma1 (with eps added, if any) before clipping. On the nuclear-norm
-  // route with N1 - 1 < D, Sigma1 is never formed and its smallest eigenvalue is exactly 0.
-  // NaN when not computed (FrechetOptions::diagnostics off).
+  // Smallest eigenvalue, before clipping, of M = Sigma1^1/2 Sigma2 Sigma1^1/2 (eps added to both,
+  // if any): the D x D matrix whose square root's trace is trace_sqrt. M is singular exactly when
+  // Sigma1 or Sigma2 is, so 0 or a round-off-sized value (of either sign) flags a singular
+  // covariance; a negative value is round-off, clipped to 0 in trace_sqrt. Symmetric route: the
+  // smallest eigenvalue of the M it diagonalises, or 0 when that is positive and Sigma1 had
+  // null directions dropped (M then has exact zero eigenvalues). Nuclear-norm route: the D-th
+  // largest singular value of A B^T (or of its factor form) squared, or exactly 0 when there are
+  // fewer than D. Always computed: it costs nothing.
   double min_eigenvalue = 0.0;
-  // Negative eigenvalues set to 0: those of Sigma1 plus those of W^T Sigma2 W (symmetric route).
+  // Smallest eigenvalue of Sigma1 (eps added, if any) before clipping, where the route computes
+  // Sigma1's eigenvalues anyway: the symmetric route when Sigma1 is not positive definite, the
+  // nuclear-norm route for a large set entering through its covariance factor, or the squared
+  // smallest singular value of its centred features (diagnostics on, N1 - 1 >= D). Exactly 0 on
+  // the nuclear-norm route with N1 - 1 < D (Sigma1 is singular and never formed). NaN otherwise:
+  // a positive definite Sigma1 on the symmetric route (rank1 == D says enough there).
+  double min_eigenvalue_sigma1 = 0.0;
+  // Negative eigenvalues set to 0: those of Sigma1 (eigenvector route) plus those of M.
   std::int64_t clipped_eigenvalues = 0;
   double regularization = 0.0;     // eps actually added inside the square root (0 if none)
   std::vector<std::string> notes;  // human-readable diagnostics (singular covariances, clipping)

@@ -22,6 +22,17 @@ Eigen::VectorXd symmetric_eigen(Eigen::MatrixXd& a, bool vectors, std::string_vi
 // numerically positive definite (a non-positive pivot); its contents are then unspecified.
 bool cholesky_upper(Eigen::MatrixXd& a, std::string_view what);
 
+// The same with a = L L^T (dpotrf 'L'): the lower triangle and the diagonal become L, the strictly
+// upper triangle is left as it was. With the diagonal saved and put back, a symmetric matrix then
+// holds both itself (upper triangle) and its factor (lower), for solvers that read one triangle.
+bool cholesky_lower(Eigen::MatrixXd& a, std::string_view what);
+
+// The congruence a := U a U^T of the symmetric matrix `a` [n x n] by the upper Cholesky factor U
+// that cholesky_upper left in `u` (LAPACK dsygst, itype 2). Reads and writes only the upper
+// triangles: the result is exactly symmetric, and it exploits the symmetry of `a`, so it costs
+// about n^3 flops, half of two triangular products (dtrmm) that form the same matrix in full.
+void cholesky_congruence(Eigen::MatrixXd& a, const Eigen::MatrixXd& u, std::string_view what);
+
 // Singular values of `a` [m x n] in descending order (LAPACK dgesdd, no vectors); `a` is
 // destroyed. Throws NumericalError naming `what` when the solver does not converge.
 Eigen::VectorXd singular_values(Eigen::MatrixXd& a, std::string_view what);
