@@ -1,5 +1,6 @@
 #include "torch_device.h"
 
+#include <ATen/Context.h>
 #include <torch/cuda.h>
 
 #include "gensweep/core/error.h"
@@ -15,6 +16,9 @@ torch::Device resolve_device(const DeviceOptions& options) {
     int count = static_cast<int>(torch::cuda::device_count());
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(options.local_rank % count));
   }
+  // Results must not depend on hidden precision modes: no TF32 in matmuls or convolutions.
+  at::globalContext().setAllowTF32CuBLAS(false);
+  at::globalContext().setAllowTF32CuDNN(false);
   GENSWEEP_CHECK(have_cuda, BackboneError,
                  "device '{}' requested, but this LibTorch build sees no CUDA device (use "
                  "device = \"cpu\" or \"auto\")",

@@ -1,8 +1,10 @@
 #include "gensweep/pipeline/extract.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <thread>
 
 #include "gensweep/core/error.h"
@@ -150,13 +152,17 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
   io::DecodeLimits limits;
   limits.max_pixels = compute.max_image_pixels;
   std::vector<std::string> reasons(static_cast<std::size_t>(r.rows));
-  std::vector<std::vector<float>> inputs(which.size());
-  for (std::int64_t start = 0; start < r.rows; start += compute.batch_size) {
+
+  // Decode + preprocess one batch into `inputs` (one buffer per backbone). One decode feeds every
+  // backbone. Batches touch disjoint rows of r.valid and reasons, so the next batch can be
+  // prepared while the current one runs through the networks.
+  using BatchInputs = std::vector<std::vector<float>>;
+  auto prepare = [&](std::int64_t start, BatchInputs& inputs) {
     const std::int64_t count = std::min(compute.batch_size, r.rows - start);
+    inputs.resize(which.size());
     for (std::size_t k = 0; k < which.size(); ++k) {
       inputs[k].assign(static_cast<std::size_t>(count * nets[which[k]]->info().input_size), 0.0f);
     }
-    // One decode feeds every backbone.
     parallel_for(count, threads, [&](std::int64_t j) {
       const std::int64_t row = start + j;
       io::DecodeOutcome decoded = dataset.images->load(r.row_begin + row, limits);
@@ -170,6 +176,9 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
       }
       r.valid[row] = 1;
     });
+  };
+  auto run_networks = [&](std::int64_t start, BatchInputs& inputs) {
+    const std::int64_t count = std::min(compute.batch_size, r.rows - start);
     for (std::size_t k = 0; k < which.size(); ++k) {
       auto& net = *nets[which[k]];
       const std::int64_t dim = net.info().dim;
@@ -180,6 +189,21 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
         if (!r.valid[start + j]) std::fill(out + j * dim, out + (j + 1) * dim, 0.0f);
       }
     }
+  };
+
+  // Double buffering: batch b+1 is decoded on the worker threads while batch b is in the
+  // networks. Batch boundaries stay fixed inside the unit, so features do not depend on timing.
+  const std::int64_t batches = (r.rows + compute.batch_size - 1) / compute.batch_size;
+  std::array<BatchInputs, 2> buffers;
+  prepare(0, buffers[0]);
+  for (std::int64_t b = 0; b < batches; ++b) {
+    std::future<void> next;
+    if (b + 1 < batches) {
+      next = std::async(std::launch::async, prepare, (b + 1) * compute.batch_size,
+                        std::ref(buffers[(b + 1) % 2]));
+    }
+    run_networks(b * compute.batch_size, buffers[b % 2]);
+    if (next.valid()) next.get();
   }
   for (std::int64_t row = 0; row < r.rows; ++row) {
     if (!r.valid[row]) {
