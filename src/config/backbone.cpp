@@ -14,12 +14,24 @@ std::string_view resize_filter_name(ResizeFilter filter) {
       return "pil-bicubic";
     case ResizeFilter::kArea:
       return "area";
+    case ResizeFilter::kPilBicubicU8:
+      return "pil-bicubic-u8";
+    case ResizeFilter::kNone:
+      return "none";
   }
   return "?";
 }
 
 std::string_view crop_policy_name(CropPolicy crop) {
-  return crop == CropPolicy::kCenter ? "center" : "none";
+  switch (crop) {
+    case CropPolicy::kCenter:
+      return "center";
+    case CropPolicy::kShorterSide:
+      return "shorter-side";
+    case CropPolicy::kNone:
+      break;
+  }
+  return "none";
 }
 
 std::string_view input_range_name(InputRange range) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <limits>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -16,18 +17,22 @@ namespace {
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 // Every key a backbone table may hold, whatever its kind.
-constexpr std::array<std::string_view, 17> kAllBackboneKeys = {
-    "id",     "preset", "kind",   "size",   "dim",  "seed",        "input_size", "width", "weights",
-    "sha256", "layer",  "resize", "output", "crop", "input_range", "mean",       "std"};
+constexpr std::array<std::string_view, 18> kAllBackboneKeys = {
+    "id",         "preset", "kind",        "size",   "dim",   "seed",
+    "input_size", "width",  "weights",     "sha256", "layer", "resize",
+    "output",     "crop",   "input_range", "mean",   "std",   "forward_args"};
 
 // In the order of the BackboneParams alternatives.
 constexpr std::array<std::string_view, 5> kKinds = {
     PixelsParams::kKind, RandomCnnParams::kKind, ExternalParams::kKind, FidInceptionParams::kKind,
     TorchscriptParams::kKind};
 
-constexpr std::array<std::string_view, 4> kResizeFilters = {"pytorch-bilinear", "tf1-bilinear",
-                                                            "pil-bicubic", "area"};
-constexpr std::array<std::string_view, 2> kCropPolicies = {"none", "center"};
+// In the order of ResizeFilter; fid-inception takes the first four (it always resizes, in float).
+constexpr std::array<std::string_view, 6> kResizeFilters = {
+    "pytorch-bilinear", "tf1-bilinear", "pil-bicubic", "area", "pil-bicubic-u8", "none"};
+constexpr std::span<const std::string_view> kFidResizeFilters =
+    std::span<const std::string_view>(kResizeFilters).first(4);
+constexpr std::array<std::string_view, 3> kCropPolicies = {"none", "center", "shorter-side"};
 constexpr std::array<std::string_view, 2> kInputRanges = {"unit", "byte"};
 
 int read_int(TableReader& table, std::string_view key, int lo, int hi, int fallback) {
@@ -99,8 +104,59 @@ FidInceptionParams parse_fid_inception(TableReader& table, const LoadOptions& op
                                                            "layers")];
   if (auto resize = table.get("resize"))
     p.resize = static_cast<ResizeFilter>(
-        resize->as_choice(kResizeFilters, "resize filter", "resize filters"));
+        resize->as_choice(kFidResizeFilters, "resize filter", "resize filters"));
   return p;
+}
+
+// One forward_args element: a bool, integer or float (positional), or a one-key inline table
+// { name = value } (by keyword).
+ForwardArg read_forward_arg(const Value& item) {
+  ForwardArg arg;
+  const Value* scalar = &item;
+  std::optional<Value> inner;
+  if (const auto* table = item.node().as_table()) {
+    if (table->size() != 1)
+      item.fail(fmt::format("expected one {{ name = value }} pair, got {} keys", table->size()));
+    // toml++'s iterator owns the proxy pair it dereferences to: keep it alive while reading.
+    const auto entry = table->begin();
+    const toml::key& key = entry->first;
+    const toml::node& node = entry->second;
+    arg.name = std::string(key.str());
+    const bool identifier =
+        !arg.name.empty() &&
+        (std::isalpha(static_cast<unsigned char>(arg.name[0])) || arg.name[0] == '_') &&
+        std::all_of(arg.name.begin(), arg.name.end(),
+                    [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    if (!identifier) item.fail(fmt::format("\"{}\" is not a Python argument name", arg.name));
+    inner.emplace(node, item.document(), child_path(item.path(), arg.name));
+    scalar = &*inner;
+  }
+  const toml::node& node = scalar->node();
+  if (node.is_boolean())
+    arg.value = node.as_boolean()->get();
+  else if (node.is_integer())
+    arg.value = node.as_integer()->get();
+  else if (node.is_floating_point())
+    arg.value = scalar->as_finite();
+  else
+    scalar->fail_type(arg.name.empty() ? "a boolean, an integer, a float or { name = value }"
+                                       : "a boolean, an integer or a float");
+  return arg;
+}
+
+std::vector<ForwardArg> read_forward_args(const Value& value) {
+  std::vector<ForwardArg> args;
+  for (const Value& item : value.as_array()) {
+    ForwardArg arg = read_forward_arg(item);
+    if (arg.name.empty() && !args.empty() && !args.back().name.empty())
+      item.fail("positional arguments must come before named ones");
+    for (const auto& earlier : args) {
+      if (!arg.name.empty() && earlier.name == arg.name)
+        item.fail(fmt::format("argument \"{}\" given twice", arg.name));
+    }
+    args.push_back(std::move(arg));
+  }
+  return args;
 }
 
 TorchscriptParams parse_torchscript(TableReader& table, const LoadOptions& options) {
@@ -123,6 +179,11 @@ TorchscriptParams parse_torchscript(TableReader& table, const LoadOptions& optio
         static_cast<InputRange>(range->as_choice(kInputRanges, "input range", "input ranges"));
   if (auto mean = table.get("mean")) p.mean = read_triple(*mean, false);
   if (auto std = table.get("std")) p.std = read_triple(*std, true);
+  if (auto args = table.get("forward_args")) p.forward_args = read_forward_args(*args);
+  if (p.resize == ResizeFilter::kNone && p.crop == CropPolicy::kShorterSide)
+    table.get("crop")->fail(
+        "\"shorter-side\" resizes the image, so it needs a resize filter, "
+        "not resize = \"none\"");
   return p;
 }
 
@@ -151,7 +212,7 @@ const std::array<KindParser, 5>& kind_parsers() {
                    return parse_fid_inception(t, o);
                  }},
       KindParser{{"weights", "sha256", "output", "dim", "input_size", "resize", "crop",
-                  "input_range", "mean", "std"},
+                  "input_range", "mean", "std", "forward_args"},
                  [](TableReader& t, const LoadOptions& o) -> BackboneParams {
                    return parse_torchscript(t, o);
                  }},

@@ -40,6 +40,28 @@ std::string number_array(const std::array<T, N>& items) {
   return out + "]";
 }
 
+// [true, { return_features = true }]: positional values, then named ones as one-key tables.
+std::string forward_args_array(const std::vector<ForwardArg>& args) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (i) out += ", ";
+    const std::string value = std::visit(
+        [](const auto& v) -> std::string {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, bool>)
+            return v ? "true" : "false";
+          else if constexpr (std::is_same_v<T, double>)
+            return format_double(v);
+          else
+            return fmt::format("{}", v);
+        },
+        args[i].value);
+    // Names are Python identifiers, bare keys in TOML.
+    out += args[i].name.empty() ? value : fmt::format("{{ {} = {} }}", args[i].name, value);
+  }
+  return out + "]";
+}
+
 struct Writer {
   std::string out;
   void line(std::string_view key, std::string_view value) {
@@ -120,6 +142,7 @@ void write_backbone(Writer& w, const BackboneConfig& backbone) {
     w.line("input_range", toml_quote(input_range_name(p->input_range)));
     w.line("mean", number_array(p->mean));
     w.line("std", number_array(p->std));
+    w.line("forward_args", forward_args_array(p->forward_args));
   }
 }
 

@@ -5,6 +5,7 @@
 #include "pixels_backbone.h"
 #include "random_cnn_backbone.h"
 #include "torch_runtime.h"
+#include "torchscript_backbone.h"
 
 namespace gensweep::features {
 
@@ -12,6 +13,7 @@ const std::vector<BackboneKind>& backbone_kinds() {
   static const std::vector<BackboneKind> kinds = {
       {"pixels", "raw pixels, area-downsampled to size x size, RGB in [0,1]"},
       {"random-cnn", "seeded random convolutional network (LibTorch); random-embedding features"},
+      {"torchscript", "an exported TorchScript network (LibTorch) with declared preprocessing"},
       {"external", "features computed elsewhere, given by `features` datasets"},
   };
   return kinds;
@@ -23,6 +25,9 @@ std::unique_ptr<Backbone> make_backbone(const std::string& id, const BackboneOpt
   if (const auto* p = std::get_if<PixelsOptions>(&options)) return make_pixels_backbone(id, *p);
   if (const auto* r = std::get_if<RandomCnnOptions>(&options)) {
     return make_random_cnn_backbone(id, *r, device);
+  }
+  if (const auto* t = std::get_if<TorchscriptOptions>(&options)) {
+    return make_torchscript_backbone(id, *t, device);
   }
   GENSWEEP_ASSERT(false, "unhandled backbone options for '{}'", id);
 }

@@ -56,6 +56,48 @@ io::Distortion to_io_distortion(const config::Distortion& d, std::uint64_t seed)
   return out;
 }
 
+features::TorchscriptOptions to_torchscript_options(const config::TorchscriptParams& p) {
+  using R = features::TorchscriptOptions::Resize;
+  using C = features::TorchscriptOptions::Crop;
+  features::TorchscriptOptions o;
+  o.weights = p.weights;
+  o.expected_sha256 = p.sha256.value_or("");
+  o.output = p.output;
+  o.dim = p.dim.value_or(0);
+  o.input_size = p.input_size;
+  switch (p.resize) {
+    case config::ResizeFilter::kPytorchBilinear:
+      o.resize = R::kPytorchBilinear;
+      break;
+    case config::ResizeFilter::kTf1Bilinear:
+      o.resize = R::kTf1Bilinear;
+      break;
+    case config::ResizeFilter::kPilBicubic:
+      o.resize = R::kPilBicubic;
+      break;
+    case config::ResizeFilter::kArea:
+      o.resize = R::kArea;
+      break;
+    case config::ResizeFilter::kPilBicubicU8:
+      o.resize = R::kPilBicubicU8;
+      break;
+    case config::ResizeFilter::kNone:
+      o.resize = R::kNone;
+      break;
+  }
+  o.crop = p.crop == config::CropPolicy::kCenter        ? C::kCenter
+           : p.crop == config::CropPolicy::kShorterSide ? C::kShorterSide
+                                                        : C::kNone;
+  o.input_range = p.input_range == config::InputRange::kByte
+                      ? features::TorchscriptOptions::Range::kByte
+                      : features::TorchscriptOptions::Range::kUnit;
+  o.mean = p.mean;
+  o.std = p.std;
+  for (const auto& a : p.forward_args)
+    o.forward_args.push_back({a.name, a.value});
+  return o;
+}
+
 std::optional<features::BackboneOptions> to_backbone_options(const config::BackboneConfig& b) {
   if (const auto* p = std::get_if<config::PixelsParams>(&b.params)) {
     return features::PixelsOptions{p->size};
@@ -68,10 +110,13 @@ std::optional<features::BackboneOptions> to_backbone_options(const config::Backb
     o.width = r->width;
     return o;
   }
+  if (const auto* t = std::get_if<config::TorchscriptParams>(&b.params)) {
+    return to_torchscript_options(*t);
+  }
   if (b.is_external()) return std::nullopt;
   throw ConfigError(fmt::format(
       "{}: backbone '{}' has kind '{}', which this build of gensweep cannot run yet (available: "
-      "pixels, random-cnn, external)",
+      "pixels, random-cnn, torchscript, external)",
       b.where.str(), b.id, b.kind()));
 }
 

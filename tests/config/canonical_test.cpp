@@ -175,7 +175,8 @@ TEST_F(CanonicalTest, EveryKindWrittenOut) {
            fmt::format(
                "kind = \"torchscript\"\nweights = \"{}/weights/inception.pth\"\n"
                "output = \"\"\ninput_size = 224\nresize = \"pil-bicubic\"\ncrop = \"none\"\n"
-               "input_range = \"unit\"\nmean = [0.5, 0.5, 0.5]\nstd = [1.0, 1.0, 1.0]\n",
+               "input_range = \"unit\"\nmean = [0.5, 0.5, 0.5]\nstd = [1.0, 1.0, 1.0]\n"
+               "forward_args = []\n",
                r),
            std::string(
                "evaluated = [\"eval\", \"blur\", \"noise\", \"jpeg\", \"shift\"]\n"
@@ -200,6 +201,20 @@ TEST_F(CanonicalTest, ReadsBackToItself) {
   const Job again = load_job(copy, no_presets);
   EXPECT_EQ(canonical_form(again), first);
   EXPECT_EQ(config_hash(again), config_hash(job));
+}
+
+TEST_F(CanonicalTest, ForwardArgsReadBack) {
+  const Job job = load(minimal_plus(
+      "[[backbones]]\nid = \"ts\"\nkind = \"torchscript\"\nweights = \"weights/inception.pth\"\n"
+      "forward_args = [7, 0.5, false, { return_features = true }, { \"scale\" = 2.0 }]\n"));
+  const std::string text = canonical_form(job);
+  EXPECT_NE(text.find("forward_args = [7, 0.5, false, { return_features = true }, "
+                      "{ scale = 2.0 }]\n"),
+            std::string::npos)
+      << text;
+  const fs::path copy = root() / "canonical-args.toml";
+  ::gensweep::testing::write_text(copy, text);
+  EXPECT_EQ(canonical_form(load_job(copy, options_)), text);
 }
 
 TEST_F(CanonicalTest, StableAcrossSpellings) {
@@ -298,6 +313,10 @@ TEST_F(CanonicalTest, HashMovesWithEveryRelevantField) {
       {"preset = \"inception\"", "preset = \"inception\"\nlayer = \"768\""},
       {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.25]"},
       {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.5]\ncrop = \"center\""},
+      {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.5]\ncrop = \"shorter-side\""},
+      {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.5]\nresize = \"pil-bicubic-u8\""},
+      {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.5]\nforward_args = [true]"},
+      {"mean = [0.5, 0.5, 0.5]", "mean = [0.5, 0.5, 0.5]\nforward_args = [{ flag = true }]"},
       {"evaluated = [\"eval\", \"blur\"", "evaluated = [\"blur\", \"eval\""},
       {"metrics = [\"fd\", \"kid\"]", "metrics = [\"fd\"]"},
       {"metrics = [\"fd\", \"kid\"]", "metrics = [\"fd\", \"kid\"]\nbackbones = [\"pix\"]"},

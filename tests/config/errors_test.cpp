@@ -302,6 +302,52 @@ TEST_F(ErrorsTest, TorchscriptMeanAndStd) {
             at(27, 14, "backbones[1].mean[1]: expected a finite number, got -inf"));
 }
 
+TEST_F(ErrorsTest, TorchscriptForwardArgs) {
+  const std::string head =
+      "[[backbones]]\nid = \"ts\"\nkind = \"torchscript\"\nweights = \"weights/inception.pth\"\n";
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = true\n")),
+            at(27, 16, "backbones[1].forward_args: expected an array, got boolean"));
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = [\"yes\"]\n")),
+            at(27, 17,
+               "backbones[1].forward_args[0]: expected a boolean, an integer, a float or "
+               "{ name = value }, got string"));
+  EXPECT_EQ(
+      error_of(minimal_plus(head + "forward_args = [{ a = 1, b = 2 }]\n")),
+      at(27, 17, "backbones[1].forward_args[0]: expected one { name = value } pair, got 2 keys"));
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = [{ flag = \"x\" }]\n")),
+            at(27, 26,
+               "backbones[1].forward_args[0].flag: expected a boolean, an integer or a float, "
+               "got string"));
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = [{ \"no-dash\" = 1 }]\n")),
+            at(27, 17, "backbones[1].forward_args[0]: \"no-dash\" is not a Python argument name"));
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = [nan]\n")),
+            at(27, 17, "backbones[1].forward_args[0]: expected a finite number, got nan"));
+  EXPECT_EQ(
+      error_of(minimal_plus(head + "forward_args = [{ flag = true }, 1]\n")),
+      at(27, 34, "backbones[1].forward_args[1]: positional arguments must come before named ones"));
+  EXPECT_EQ(error_of(minimal_plus(head + "forward_args = [{ flag = true }, { flag = false }]\n")),
+            at(27, 34, "backbones[1].forward_args[1]: argument \"flag\" given twice"));
+}
+
+TEST_F(ErrorsTest, TorchscriptResizeNoneAndCrops) {
+  const std::string head =
+      "[[backbones]]\nid = \"ts\"\nkind = \"torchscript\"\nweights = \"weights/inception.pth\"\n";
+  EXPECT_EQ(error_of(minimal_plus(head + "crop = \"shorter-side\"\nresize = \"none\"\n")),
+            at(27, 8,
+               "backbones[1].crop: \"shorter-side\" resizes the image, so it needs a resize "
+               "filter, not resize = \"none\""));
+  EXPECT_EQ(error_of(minimal_plus(head + "crop = \"square\"\n")),
+            at(27, 8,
+               "backbones[1].crop: unknown crop policy \"square\" (known crop policies: none, "
+               "center, shorter-side)"));
+  // fid-inception always resizes to 299 in float: the torchscript-only filters are not offered.
+  EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"inc\"\nkind = \"fid-inception\"\n"
+                                  "weights = \"weights/inception.pth\"\nresize = \"none\"\n")),
+            at(27, 10,
+               "backbones[1].resize: unknown resize filter \"none\" (known resize "
+               "filters: pytorch-bilinear, tf1-bilinear, pil-bicubic, area)"));
+}
+
 TEST_F(ErrorsTest, Sha256MustBe64HexDigits) {
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"inc\"\nkind = \"fid-inception\"\n"
                                   "weights = \"weights/inception.pth\"\nsha256 = \"d1498881\"\n")),

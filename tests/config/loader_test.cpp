@@ -151,6 +151,7 @@ crop = "center"
 input_range = "byte"
 mean = [0.48145466, 0.4578275, 0.40821073]
 std = [0.26862954, 0.26130258, 0.27577711]
+forward_args = [7, 0.5, { return_features = true }]
 
 [[comparisons]]
 reference = "real"
@@ -230,6 +231,8 @@ evaluated = ["npy", "store"]
   EXPECT_EQ(ts.mean[0], 0.48145466);
   EXPECT_EQ(ts.std[2], 0.27577711);
   EXPECT_FALSE(ts.sha256.has_value());
+  EXPECT_EQ(ts.forward_args,
+            (std::vector<ForwardArg>{{"", std::int64_t{7}}, {"", 0.5}, {"return_features", true}}));
 
   EXPECT_EQ(job.comparisons[0].backbones, (std::vector<std::string>{"inc", "rcnn"}));
   EXPECT_EQ(job.comparisons[0].metrics, (std::vector<std::string>{"kid", "fd"}));

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "gensweep/config/source_location.h"
 
@@ -23,6 +24,9 @@ enum class ResizeFilter {
   kTf1Bilinear,      // "tf1-bilinear": TF1 resize_bilinear (src = dst * in/out), edge clamped
   kPilBicubic,       // "pil-bicubic": PIL bicubic in float (clean-fid "clean"), antialiased
   kArea,             // "area": box average over the covered source pixels
+  // torchscript only:
+  kPilBicubicU8,  // "pil-bicubic-u8": PIL bicubic on the 8-bit image (CLIP, CMMD, dgm-eval)
+  kNone,          // "none": no resize; images must already be input_size x input_size
 };
 std::string_view resize_filter_name(ResizeFilter filter);
 
@@ -72,8 +76,10 @@ struct FidInceptionParams {
 
 // kind = "torchscript": any exported network, with its preprocessing declared here.
 enum class CropPolicy {
-  kNone,    // "none": resize the whole image (aspect ratio not kept)
-  kCenter,  // "center": crop the central square first
+  kNone,         // "none": resize the whole image (aspect ratio not kept)
+  kCenter,       // "center": crop the central square first
+  kShorterSide,  // "shorter-side": torchvision Resize(input_size) on the shorter side, then
+                 // CenterCrop(input_size) (CLIP's and dgm-eval's preprocessing)
 };
 enum class InputRange {
   kUnit,  // "unit": values in [0, 1] before mean/std
@@ -82,20 +88,29 @@ enum class InputRange {
 std::string_view crop_policy_name(CropPolicy crop);
 std::string_view input_range_name(InputRange range);
 
+// An extra argument of forward() after the image batch: positional when name is empty, else by
+// keyword. TOML: `forward_args = [true, { return_features = true }]`.
+struct ForwardArg {
+  std::string name;
+  std::variant<bool, std::int64_t, double> value;
+  bool operator==(const ForwardArg&) const = default;
+};
+
 struct TorchscriptParams {
   static constexpr std::string_view kKind = "torchscript";
   static constexpr int kMinInputSize = 1, kMaxInputSize = 4096;
   static constexpr int kMinDim = 1, kMaxDim = 1 << 20;
   std::filesystem::path weights;      // required; absolute; an existing TorchScript file
   std::optional<std::string> sha256;  // 64 hex digits (stored lowercase); checked when loading
-  std::string output;                 // "" = forward()'s tensor; else the key of a dict output
-  std::optional<int> dim;             // 1..1048576: expected output dimension, when known
-  int input_size = 224;               // 1..4096: square network input
+  std::string output;      // "" = forward()'s tensor; else a dict output's key or a tuple's index
+  std::optional<int> dim;  // 1..1048576: expected output dimension, when known
+  int input_size = 224;    // 1..4096: square network input
   ResizeFilter resize = ResizeFilter::kPilBicubic;
   CropPolicy crop = CropPolicy::kNone;
   InputRange input_range = InputRange::kUnit;
   std::array<double, 3> mean = {0.0, 0.0, 0.0};  // finite: subtracted per channel
   std::array<double, 3> std = {1.0, 1.0, 1.0};   // finite, > 0: divides per channel
+  std::vector<ForwardArg> forward_args;          // positional ones first; names unique
 };
 
 using BackboneParams = std::variant<PixelsParams, RandomCnnParams, ExternalParams,

@@ -9,7 +9,9 @@
 // - A backbone's identity (a sha256 over its kind, parameters and weights) and its preprocessing
 //   spec go into every store it writes; changing either makes a new store.
 
+#include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <variant>
@@ -49,7 +51,39 @@ struct RandomCnnOptions {
   int input_size = 64;     // bilinear resize to input_size x input_size
   int width = 32;          // channels of the first conv; doubles at each stride-2 stage
 };
-using BackboneOptions = std::variant<PixelsOptions, RandomCnnOptions>;
+// `torchscript`: any exported network with its preprocessing declared. The steps, in order:
+//   crop   kNone: whole image | kCenter: central square, CMMD's floor offsets, before resizing |
+//          kShorterSide: torchvision Resize(input_size) on the shorter side with `resize`, then
+//          CenterCrop(input_size) (CLIP, dgm-eval)
+//   resize to input_size x input_size with `resize`; kNone feeds the image at its own size, which
+//          must then be input_size x input_size (the NVIDIA Inception resizes internally)
+//   range  kUnit: v / 255 (ToTensor) | kByte: v; float filters run in this range (pytorch-fid
+//          resizes [0, 1] values, clean-fid and torch-fidelity 0..255 ones), PIL float bicubic is
+//          then clipped to the range (clean-fid's clip, not quantized)
+//   (x - mean) / std per channel, float32, in the range's units -> CHW float32.
+struct TorchscriptOptions {
+  enum class Resize { kNone, kPytorchBilinear, kTf1Bilinear, kPilBicubic, kPilBicubicU8, kArea };
+  enum class Crop { kNone, kCenter, kShorterSide };
+  enum class Range { kUnit, kByte };
+  // An extra argument of forward() after the image batch: positional when name is empty, else by
+  // keyword (NVIDIA's inception-2015-12-05.pt needs return_features=True).
+  struct Arg {
+    std::string name;
+    std::variant<bool, std::int64_t, double> value;
+  };
+  std::filesystem::path weights;  // a TorchScript file (torch.jit.save)
+  std::string expected_sha256;    // lowercase hex; "" = not pinned (the digest is still recorded)
+  std::string output;             // "" = forward() returns the tensor; a dict key or tuple index
+  std::int64_t dim = 0;           // expected output dimension; 0 = found by one forward pass
+  int input_size = 224;
+  Resize resize = Resize::kPilBicubic;
+  Crop crop = Crop::kNone;
+  Range input_range = Range::kUnit;
+  std::array<double, 3> mean = {0.0, 0.0, 0.0};
+  std::array<double, 3> std = {1.0, 1.0, 1.0};
+  std::vector<Arg> forward_args;
+};
+using BackboneOptions = std::variant<PixelsOptions, RandomCnnOptions, TorchscriptOptions>;
 
 struct DeviceOptions {
   std::string device = "cpu";  // "cpu" | "auto" | "cuda" | "cuda:N"
