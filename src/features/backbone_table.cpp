@@ -1,5 +1,6 @@
 // The backbone table: every kind a job file may name, with its factory. Plain table, no
 // self-registration (see STYLE.md).
+#include "fid_inception_backbone.h"
 #include "gensweep/core/error.h"
 #include "gensweep/features/backbone.h"
 #include "pixels_backbone.h"
@@ -13,6 +14,7 @@ const std::vector<BackboneKind>& backbone_kinds() {
   static const std::vector<BackboneKind> kinds = {
       {"pixels", "raw pixels, area-downsampled to size x size, RGB in [0,1]"},
       {"random-cnn", "seeded random convolutional network (LibTorch); random-embedding features"},
+      {"fid-inception", "pytorch-fid's FID Inception-v3 (LibTorch), from its weights file"},
       {"torchscript", "an exported TorchScript network (LibTorch) with declared preprocessing"},
       {"external", "features computed elsewhere, given by `features` datasets"},
   };
@@ -25,6 +27,9 @@ std::unique_ptr<Backbone> make_backbone(const std::string& id, const BackboneOpt
   if (const auto* p = std::get_if<PixelsOptions>(&options)) return make_pixels_backbone(id, *p);
   if (const auto* r = std::get_if<RandomCnnOptions>(&options)) {
     return make_random_cnn_backbone(id, *r, device);
+  }
+  if (const auto* f = std::get_if<FidInceptionOptions>(&options)) {
+    return make_fid_inception_backbone(id, *f, device);
   }
   if (const auto* t = std::get_if<TorchscriptOptions>(&options)) {
     return make_torchscript_backbone(id, *t, device);

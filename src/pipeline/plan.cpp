@@ -113,10 +113,28 @@ std::optional<features::BackboneOptions> to_backbone_options(const config::Backb
   if (const auto* t = std::get_if<config::TorchscriptParams>(&b.params)) {
     return to_torchscript_options(*t);
   }
+  if (const auto* f = std::get_if<config::FidInceptionParams>(&b.params)) {
+    features::FidInceptionOptions o;
+    o.weights = f->weights;
+    o.expected_sha256 = f->sha256.value_or("");
+    o.layer = f->layer;
+    if (f->resize == config::ResizeFilter::kPytorchBilinear) {
+      o.resize = features::FidInceptionOptions::Resize::kPytorchBilinear;
+    } else if (f->resize == config::ResizeFilter::kTf1Bilinear) {
+      o.resize = features::FidInceptionOptions::Resize::kTf1Bilinear;
+    } else {
+      throw ConfigError(fmt::format(
+          "{}: backbone '{}' (fid-inception) has resize = \"{}\", which gensweep's FID "
+          "Inception does not implement (available: pytorch-bilinear as pytorch-fid, "
+          "tf1-bilinear as torch-fidelity)",
+          b.where.str(), b.id, config::resize_filter_name(f->resize)));
+    }
+    return o;
+  }
   if (b.is_external()) return std::nullopt;
   throw ConfigError(fmt::format(
       "{}: backbone '{}' has kind '{}', which this build of gensweep cannot run yet (available: "
-      "pixels, random-cnn, torchscript, external)",
+      "pixels, random-cnn, fid-inception, torchscript, external)",
       b.where.str(), b.id, b.kind()));
 }
 

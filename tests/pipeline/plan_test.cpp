@@ -78,17 +78,39 @@ TEST_F(PlanTest, ExtractionFollowsJobOrderAndReductionFollowsComparisons) {
   EXPECT_EQ(plan.store_path("ref", "pix"), dir_.path() / "out" / "stores" / "ref" / "pix.h5");
 }
 
-TEST_F(PlanTest, KindsThisBuildCannotRunAreConfigErrorsWithTheirLocation) {
+TEST_F(PlanTest, FidInceptionParamsBecomeFeaturesOptions) {
   std::string text = kJob;
   text += R"(
 [[backbones]]
 id = "incept"
 kind = "fid-inception"
 weights = "imgs/a.png"
+sha256 = "D1498881EBE037A1592AE967152A7B2C511CB97CE18FAE02372B42C790ECAFED"
+layer = "768"
+resize = "tf1-bilinear"
 )";
-  EXPECT_THROW_WITH(
-      plan_for(text), ConfigError,
-      "backbone 'incept' has kind 'fid-inception', which this build of gensweep cannot run yet");
+  const Plan plan = plan_for(text);
+  ASSERT_TRUE(plan.backbone("incept").options.has_value());
+  const auto& o = std::get<features::FidInceptionOptions>(*plan.backbone("incept").options);
+  EXPECT_EQ(o.weights, dir_.path() / "imgs" / "a.png");
+  EXPECT_EQ(o.expected_sha256, "d1498881ebe037a1592ae967152a7b2c511cb97ce18fae02372b42c790ecafed");
+  EXPECT_EQ(o.layer, "768");
+  EXPECT_EQ(o.resize, features::FidInceptionOptions::Resize::kTf1Bilinear);
+}
+
+TEST_F(PlanTest, ResizeFiltersTheFidInceptionDoesNotImplementAreConfigErrorsWithTheirLocation) {
+  std::string text = kJob;
+  text += R"(
+[[backbones]]
+id = "incept"
+kind = "fid-inception"
+weights = "imgs/a.png"
+resize = "pil-bicubic"
+)";
+  EXPECT_THROW_WITH(plan_for(text), ConfigError,
+                    "job.toml:31:1: backbone 'incept' (fid-inception) has resize = \"pil-bicubic\", "
+                    "which gensweep's FID Inception does not implement (available: "
+                    "pytorch-bilinear as pytorch-fid, tf1-bilinear as torch-fidelity)");
 }
 
 }  // namespace

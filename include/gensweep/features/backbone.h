@@ -51,6 +51,16 @@ struct RandomCnnOptions {
   int input_size = 64;     // bilinear resize to input_size x input_size
   int width = 32;          // channels of the first conv; doubles at each stride-2 stage
 };
+// `fid-inception`: pytorch-fid's FID Inception-v3 from its state-dict file.
+struct FidInceptionOptions {
+  // kPytorchBilinear: pytorch-fid's input (v/255, F.interpolate bilinear, 2x-1);
+  // kTf1Bilinear: torch-fidelity's (0..255, TF1 bilinear, (x-128)/128).
+  enum class Resize { kPytorchBilinear, kTf1Bilinear };
+  std::filesystem::path weights;  // pytorch-fid's pt_inception-2015-12-05-6726825d.pth (or alike)
+  std::string expected_sha256;    // lowercase hex; "" = not pinned (the digest is still recorded)
+  std::string layer = "2048";     // "64", "192", "768", "2048", "logits", "logits_unbiased"
+  Resize resize = Resize::kPytorchBilinear;
+};
 // `torchscript`: any exported network with its preprocessing declared. The steps, in order:
 //   crop   kNone: whole image | kCenter: central square, CMMD's floor offsets, before resizing |
 //          kShorterSide: torchvision Resize(input_size) on the shorter side with `resize`, then
@@ -83,7 +93,8 @@ struct TorchscriptOptions {
   std::array<double, 3> std = {1.0, 1.0, 1.0};
   std::vector<Arg> forward_args;
 };
-using BackboneOptions = std::variant<PixelsOptions, RandomCnnOptions, TorchscriptOptions>;
+using BackboneOptions =
+    std::variant<PixelsOptions, RandomCnnOptions, FidInceptionOptions, TorchscriptOptions>;
 
 struct DeviceOptions {
   std::string device = "cpu";  // "cpu" | "auto" | "cuda" | "cuda:N"
