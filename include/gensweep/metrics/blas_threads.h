@@ -6,8 +6,8 @@
 // relative). The reduce stage therefore computes every published number with exactly one BLAS
 // thread: results are bitwise the same on every machine and for every number of ranks. The
 // extract stage gives BLAS the rank's threads: LibTorch runs some layers through OpenBLAS, and the
-// statistics' dsyrk gave the same bits with 1 and 2 threads here (the rank-invariance test
-// compares stores made under both).
+// statistics' dsyrk gave the same bits with 1 and 2 threads when checked during development
+// (not a guarantee of OpenBLAS; the rank-invariance test pins compute.threads = 1).
 
 namespace gensweep::metrics {
 
