@@ -123,11 +123,11 @@ std::optional<features::BackboneOptions> to_backbone_options(const config::Backb
     } else if (f->resize == config::ResizeFilter::kTf1Bilinear) {
       o.resize = features::FidInceptionOptions::Resize::kTf1Bilinear;
     } else {
-      throw ConfigError(fmt::format(
-          "{}: backbone '{}' (fid-inception) has resize = \"{}\", which gensweep's FID "
-          "Inception does not implement (available: pytorch-bilinear as pytorch-fid, "
-          "tf1-bilinear as torch-fidelity)",
-          b.where.str(), b.id, config::resize_filter_name(f->resize)));
+      throw ConfigError(
+          fmt::format("{}: backbone '{}' (fid-inception) has resize = \"{}\", which gensweep's FID "
+                      "Inception does not implement (available: pytorch-bilinear as pytorch-fid, "
+                      "tf1-bilinear as torch-fidelity)",
+                      b.where.str(), b.id, config::resize_filter_name(f->resize)));
     }
     return o;
   }

@@ -107,10 +107,11 @@ kind = "fid-inception"
 weights = "imgs/a.png"
 resize = "pil-bicubic"
 )";
-  EXPECT_THROW_WITH(plan_for(text), ConfigError,
-                    "job.toml:31:1: backbone 'incept' (fid-inception) has resize = \"pil-bicubic\", "
-                    "which gensweep's FID Inception does not implement (available: "
-                    "pytorch-bilinear as pytorch-fid, tf1-bilinear as torch-fidelity)");
+  EXPECT_THROW_WITH(
+      plan_for(text), ConfigError,
+      "job.toml:31:1: backbone 'incept' (fid-inception) has resize = \"pil-bicubic\", "
+      "which gensweep's FID Inception does not implement (available: "
+      "pytorch-bilinear as pytorch-fid, tf1-bilinear as torch-fidelity)");
 }
 
 }  // namespace
