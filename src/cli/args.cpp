@@ -32,6 +32,7 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv,
         inline_value = argv[++i];
       }
       values_[name] = *inline_value;
+      all_values_[name].push_back(*inline_value);
     } else {
       throw UsageError(fmt::format("gensweep {}: unknown option '{}' (see gensweep {} --help)",
                                    command_, a, command_));
@@ -43,6 +44,11 @@ std::optional<std::string> Args::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::values(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 void Args::expect_positional(std::size_t n, const std::string& what) const {

@@ -87,6 +87,10 @@ features of the same feature space).
 options:
   --backbone NAME   a preset from configs/backbones.toml (e.g. pixels-32, random-cnn-512)
   --metrics LIST    comma-separated metric names (default: fd; known: {})
+  --param M.P=V     a metric parameter, e.g. --param precision.k=5 --param kid.subsets=50
+                    (repeatable; comma-separated lists work too; see docs/METRICS.md)
+  --per-sample FILE write per-sample results (rarity, giqa_knn, giqa_gmm, realism, nn_index,
+                    nn_distance, reference_radius_k*) to this HDF5 file
   --json            print one JSON object: {{"metrics": {{name: value}}, "diagnostics": ...}}
   --cache DIR       keep extracted stores in DIR and reuse them (default: a temporary directory)
   --batch-size N    images per forward pass (default 64)
@@ -98,8 +102,10 @@ options:
 }  // namespace
 
 int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
-  Args args("compare", argv, {"backbone", "metrics", "cache", "batch-size", "threads", "presets"},
-            {"help", "json", "quiet"});
+  Args args(
+      "compare", argv,
+      {"backbone", "metrics", "param", "per-sample", "cache", "batch-size", "threads", "presets"},
+      {"help", "json", "quiet"});
   if (args.flag("help")) {
     if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
     return 0;
@@ -136,6 +142,26 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   std::string metric_list;
   for (const auto& m : split(metrics, ','))
     metric_list += (metric_list.empty() ? "" : ", ") + toml_string(m);
+  // --param metric.name=value, checked against the metric table, becomes the comparison's
+  // parameters table (and the job loader checks it again, like any job file).
+  config::MetricParameterValues parameters;
+  for (const auto& flag : args.values("param")) {
+    for (const auto& assignment : split(flag, ',')) {
+      auto [metric, named] =
+          config::parse_parameter_assignment(assignment, pipeline::metric_parameter_specs());
+      const auto listed = split(metrics, ',');
+      GENSWEEP_CHECK(std::find(listed.begin(), listed.end(), metric) != listed.end(), UsageError,
+                     "--param '{}': metric '{}' is not among --metrics ({})", assignment, metric,
+                     metrics);
+      parameters[metric][named.first] = named.second;
+    }
+  }
+  std::string parameter_lines;
+  for (const auto& [metric, values] : parameters) {
+    for (const auto& [name, value] : values)
+      parameter_lines +=
+          fmt::format("parameters.{}.{} = {}\n", metric, name, config::parameter_text(value));
+  }
   std::string job = fmt::format("[job]\nname = \"compare\"\noutput = {}\n\n[compute]\n",
                                 toml_string(out_dir.string()));
   job += fmt::format("batch_size = {}\nthreads = {}\n\n", args.int_value("batch-size", 64),
@@ -149,12 +175,13 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
     job += "[[backbones]]\nid = \"given\"\nkind = \"external\"\n\n";
   }
   job += fmt::format(
-      "[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n",
-      metric_list);
+      "[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n{}",
+      metric_list, parameter_lines);
 
   config::LoadOptions options;
   options.presets_dir = args.value("presets").value_or(default_presets_dir());
   options.known_metrics = pipeline::metric_names();
+  options.metric_parameters = pipeline::metric_parameter_specs();
   std::string presets_text;
   std::filesystem::path presets_file;
   if (!options.presets_dir.empty()) {
@@ -171,6 +198,16 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   pipeline::RunOptions run_options;
   run_options.quiet = args.flag("quiet") || args.flag("json");
   report::RunResults results = pipeline::run_job(plan, comm, run_options, {});
+  if (comm.is_root() && args.value("per-sample")) {
+    const std::filesystem::path target = std::filesystem::absolute(*args.value("per-sample"));
+    GENSWEEP_CHECK(!results.per_sample.empty(), UsageError,
+                   "--per-sample {}: none of the metrics {} has per-sample results (those that "
+                   "do: precision, recall, density, coverage, rarity, giqa_knn, giqa_gmm, qs, ds)",
+                   target.string(), metrics);
+    std::filesystem::create_directories(target.parent_path());
+    std::filesystem::copy_file(results.per_sample.front().path, target,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
   if (comm.is_root()) {
     nlohmann::json values = nlohmann::json::object(), diagnostics = nlohmann::json::object();
     for (const auto& e : results.entries) {

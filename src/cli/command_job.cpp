@@ -38,6 +38,7 @@ config::Job load_job_everywhere(const std::string& job_file, const std::string& 
   config::LoadOptions options;
   options.presets_dir = presets_dir.empty() ? default_presets_dir() : presets_dir;
   options.known_metrics = pipeline::metric_names();
+  options.metric_parameters = pipeline::metric_parameter_specs();
   config::JobTexts texts;
   std::exception_ptr error;
   config::Job job;

@@ -174,6 +174,10 @@ std::string canonical_form(const Job& job) {
     w.line("evaluated", string_array(comparison.evaluated));
     w.line("backbones", string_array(comparison.backbones));
     w.line("metrics", string_array(comparison.metrics));
+    for (const auto& [metric, values] : comparison.parameters) {
+      for (const auto& [name, value] : values)
+        w.line(fmt::format("parameters.{}.{}", metric, name), parameter_text(value));
+    }
   }
   return w.out;
 }

@@ -276,8 +276,8 @@ class JobParser {
   }
 
   void parse_comparison(TableReader& table) {
-    static constexpr std::array<std::string_view, 4> kKeys = {"reference", "evaluated", "backbones",
-                                                              "metrics"};
+    static constexpr std::array<std::string_view, 5> kKeys = {"reference", "evaluated", "backbones",
+                                                              "metrics", "parameters"};
     table.check_keys(kKeys);
     ComparisonConfig comparison;
     comparison.where = table.where();
@@ -341,7 +341,67 @@ class JobParser {
     } else {
       comparison.metrics = {"fd"};
     }
+    if (auto parameters = table.get("parameters"))
+      comparison.parameters = parse_parameters(*parameters, comparison.metrics);
     job_.comparisons.push_back(std::move(comparison));
+  }
+
+  // [comparisons.parameters]: one table per metric of the comparison, holding that metric's
+  // parameters (e.g. kid = { subsets = 50, seed = 1 }), typed and range-checked by its spec.
+  MetricParameterValues parse_parameters(const Value& value,
+                                         const std::vector<std::string>& metrics) const {
+    TableReader table = value.as_table();
+    std::vector<std::string_view> keys(metrics.begin(), metrics.end());
+    for (const auto& spec : options_.metric_parameters) {
+      if (std::find(metrics.begin(), metrics.end(), spec.metric) != metrics.end()) continue;
+      if (auto stray = table.get(spec.metric)) {
+        stray->fail(fmt::format(
+            "metric \"{}\" is not among this comparison's metrics: add it to \"metrics\" or "
+            "remove its parameters",
+            spec.metric));
+      }
+    }
+    table.check_keys(keys);
+    MetricParameterValues out;
+    for (const auto& metric : metrics) {
+      auto sub = table.get(metric);
+      if (!sub) continue;
+      TableReader params = sub->as_table();
+      std::vector<std::string_view> names;
+      for (const auto& spec : options_.metric_parameters) {
+        if (spec.metric == metric) names.push_back(spec.name);
+      }
+      params.check_keys(names, fmt::format("metric \"{}\"", metric));
+      for (const auto& spec : options_.metric_parameters) {
+        if (spec.metric != metric) continue;
+        auto v = params.get(spec.name);
+        if (!v) continue;
+        out[metric][spec.name] = parameter_value(*v, spec);
+      }
+    }
+    return out;
+  }
+
+  static ParameterValue parameter_value(const Value& v, const ParameterSpec& spec) {
+    switch (spec.type) {
+      case ParameterType::kBoolean:
+        if (!v.node().is_boolean()) v.fail_type("a boolean");
+        return v.node().as_boolean()->get();
+      case ParameterType::kInteger:
+        return v.as_int(static_cast<std::int64_t>(spec.min),
+                        spec.max >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
+                                           : static_cast<std::int64_t>(spec.max));
+      case ParameterType::kNumber: {
+        const double x = v.as_finite();
+        if (x < spec.min || x > spec.max) {
+          v.fail(std::isinf(spec.max)
+                     ? fmt::format("expected a number >= {}", spec.min)
+                     : fmt::format("expected a number in [{}, {}]", spec.min, spec.max));
+        }
+        return x;
+      }
+    }
+    return std::int64_t{0};
   }
 
   [[noreturn]] static void fail_ref(const DatasetRefs& refs, const std::string& message) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gensweep/core/error.h"
+#include "gensweep/pipeline/manifold.h"
 #include "gensweep/pipeline/store_statistics.h"
 #include "gensweep/store/feature_store.h"
 
@@ -15,6 +16,7 @@ FeatureSet FeatureSet::from_store(const std::filesystem::path& path) {
                  path.string());
   auto valid = st.read_valid();
   FeatureSet set;
+  set.store_ = path;
   set.dim_ = st.layout().dim;
   set.count_ = std::count(valid.begin(), valid.end(), std::uint8_t{1});
   // The D x D scatter can be large (75 MB at D = 3072): read it only when a metric needs it.
@@ -47,6 +49,15 @@ const metrics::GaussianStats& FeatureSet::stats() const {
 const FeatureMatrix& FeatureSet::features() const {
   if (!features_) features_ = std::make_shared<FeatureMatrix>(loader_());
   return *features_;
+}
+
+}  // namespace gensweep::pipeline
+
+namespace gensweep::pipeline {
+
+std::unique_ptr<metrics::RowSource> FeatureSet::row_source() const {
+  if (!store_.empty() && !features_) return open_store_rows(store_);
+  return std::make_unique<metrics::MatrixRowSource>(features().view());
 }
 
 }  // namespace gensweep::pipeline

@@ -1,5 +1,7 @@
 #include "gensweep/pipeline/plan.h"
 
+#include "gensweep/pipeline/metric_table.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -200,9 +202,14 @@ Plan make_plan(const config::Job& job) {
         if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
       }
     }
+    try {
+      check_comparison_parameters(c.metrics, c.parameters, c.where.str());
+    } catch (const UsageError& e) {
+      throw ConfigError(e.what());
+    }
     for (const auto& e : c.evaluated) {
       for (const auto& b : c.backbones) {
-        plan.reduction.push_back({c.reference, e, b, c.metrics});
+        plan.reduction.push_back({c.reference, e, b, c.metrics, c.parameters});
       }
     }
   }

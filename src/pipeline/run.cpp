@@ -110,7 +110,11 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   }
   report::RunResults results;
   if (!stages.reduce) return results;
-  results.entries = run_reduction(plan, comm);
+  {
+    ReductionOutput reduced = run_reduction(plan, comm);
+    results.entries = std::move(reduced.entries);
+    results.per_sample = std::move(reduced.per_sample);
+  }
   if (!comm.is_root()) return results;
   results.job_name = plan.job_name;
   results.job_file = plan.job_file;

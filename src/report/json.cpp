@@ -110,6 +110,13 @@ Ordered document(const RunResults& r) {
   doc["entries"] = Ordered::array();
   for (const auto& e : r.entries)
     doc["entries"].push_back(entry_document(e));
+  doc["per_sample"] = Ordered::array();
+  for (const auto& p : r.per_sample)
+    doc["per_sample"].push_back({{"reference", p.reference},
+                                 {"evaluated", p.evaluated},
+                                 {"backbone", p.backbone},
+                                 {"path", p.path},
+                                 {"datasets", p.datasets}});
   doc["warnings"] = r.warnings;
   return doc;
 }
@@ -192,6 +199,14 @@ RunResults results_from_json(const nlohmann::json& doc) {
     const auto& entries = doc.at("entries");
     for (std::size_t i = 0; i < entries.size(); ++i)
       r.entries.push_back(entry_from_json(entries[i], i));
+    // Optional: documents written before per-sample results existed have no such key.
+    if (doc.contains("per_sample")) {
+      for (const auto& p : doc.at("per_sample"))
+        r.per_sample.push_back({p.at("reference").get<std::string>(),
+                                p.at("evaluated").get<std::string>(),
+                                p.at("backbone").get<std::string>(), p.at("path").get<std::string>(),
+                                p.at("datasets").get<std::vector<std::string>>()});
+    }
     r.warnings = doc.at("warnings").get<std::vector<std::string>>();
     return r;
   } catch (const nlohmann::json::exception& e) {

@@ -11,6 +11,7 @@
 
 #include "gensweep/config/backbone.h"
 #include "gensweep/config/dataset.h"
+#include "gensweep/config/metric_parameters.h"
 #include "gensweep/config/source_location.h"
 
 namespace gensweep::config {
@@ -51,7 +52,10 @@ struct ComparisonConfig {
   // comparison's datasets, in job order.
   std::vector<std::string> backbones;
   std::vector<std::string> metrics;  // metric names, ["fd"] by default
-  SourceLocation where;              // the [[comparisons]] header
+  // [comparisons.parameters]: what the job set (metric -> name -> value), each metric among
+  // `metrics`; unset parameters take the defaults of the metric table.
+  MetricParameterValues parameters;
+  SourceLocation where;  // the [[comparisons]] header
 };
 
 struct Job {

@@ -21,6 +21,8 @@ struct LoadOptions {
   std::filesystem::path presets_dir;
   // Metric names a comparison may ask for; the metrics table lives in the metrics module.
   std::vector<std::string> known_metrics = {"fd"};
+  // Parameters those metrics take (a comparison's `parameters` table is checked against them).
+  std::vector<ParameterSpec> metric_parameters;
   // Check that folders, feature files and weights exist. Ranks other than 0 parse texts that rank 0
   // already checked, on file systems that may not be mounted the same way: they pass false.
   bool check_paths = true;

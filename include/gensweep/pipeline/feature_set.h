@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gensweep/core/matrix_view.h"
+#include "gensweep/metrics/row_source.h"
 #include "gensweep/metrics/statistics.h"
 
 namespace gensweep::pipeline {
@@ -23,8 +24,12 @@ class FeatureSet {
   std::int64_t count() const { return count_; }
   std::int64_t dim() const { return dim_; }
   const FeatureMatrix& features() const;  // valid rows, loaded on first use
+  // The valid rows block by block: streamed from the store (nothing loaded), or a view of the
+  // features in memory. Valid while this set lives.
+  std::unique_ptr<metrics::RowSource> row_source() const;
 
  private:
+  std::filesystem::path store_;  // empty for sets made from a matrix
   std::int64_t count_ = 0;
   std::int64_t dim_ = 0;
   std::function<FeatureMatrix()> loader_;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gensweep/config/metric_parameters.h"
 #include "gensweep/features/backbone.h"
 #include "gensweep/pipeline/image_source.h"
 
@@ -53,6 +54,7 @@ struct ReductionTask {
   std::string evaluated;
   std::string backbone;
   std::vector<std::string> metrics;
+  config::MetricParameterValues parameters;  // what the job set; defaults in the metric table
 };
 
 struct Plan {

@@ -1,6 +1,5 @@
 #pragma once
-// The reduce stage: stores -> statistics / features -> metrics -> results. Reduction tasks are
-// dealt round-robin to ranks; results are gathered to rank 0 in task order.
+// The reduce stage: stores -> statistics / features -> metrics -> results.
 
 #include <vector>
 
@@ -11,7 +10,18 @@
 
 namespace gensweep::pipeline {
 
-// Collective. The returned entries are complete on rank 0 only.
-std::vector<report::MetricEntry> run_reduction(const Plan& plan, const dist::Comm& comm);
+struct ReductionOutput {
+  std::vector<report::MetricEntry> entries;         // task order, each task's metrics in job order
+  std::vector<report::PerSampleFile> per_sample;  // written by rank 0
+};
+
+// Collective. Metrics that share work are computed together (metric_table.h: groups): groups one
+// rank computes alone are dealt round-robin, collective ones (the k-NN metrics) use every rank.
+// Per-sample arrays (rarity, GIQA, realism, nearest reference, radii) go to one HDF5 file per
+// task (per_sample_path). The output is complete on rank 0 only.
+ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm);
+
+// <output>/per_sample/<evaluated>__vs__<reference>__<backbone>.h5
+std::filesystem::path per_sample_path(const Plan& plan, const ReductionTask& task);
 
 }  // namespace gensweep::pipeline

@@ -63,6 +63,17 @@ struct StoreSummary {
   bool operator==(const StoreSummary&) const = default;
 };
 
+// The per-sample results of one (reference, evaluated, backbone): an HDF5 file with one 1-D
+// dataset per array (results_schema/STORE_LAYOUT.md, "Per-sample results").
+struct PerSampleFile {
+  std::string reference{};
+  std::string evaluated{};
+  std::string backbone{};
+  std::string path{};
+  std::vector<std::string> datasets{};  // sorted
+  bool operator==(const PerSampleFile&) const = default;
+};
+
 struct RunResults {
   std::string job_name{};
   std::string job_file{};
@@ -77,6 +88,7 @@ struct RunResults {
   std::vector<BackboneSummary> backbones{};
   std::vector<StoreSummary> stores{};
   std::vector<MetricEntry> entries{};
+  std::vector<PerSampleFile> per_sample{};
   std::vector<std::string> warnings{};
   bool operator==(const RunResults&) const = default;
 };

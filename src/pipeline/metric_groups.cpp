@@ -1,0 +1,323 @@
+#include "metric_groups.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "gensweep/core/error.h"
+#include "gensweep/metrics/blas_threads.h"
+#include "gensweep/metrics/bootstrap.h"
+#include "gensweep/metrics/cmmd.h"
+#include "gensweep/metrics/fd_infinity.h"
+#include "gensweep/metrics/frechet.h"
+#include "gensweep/metrics/gmm.h"
+#include "gensweep/metrics/inception_score.h"
+#include "gensweep/metrics/kid.h"
+#include "gensweep/metrics/vendi.h"
+#include "gensweep/pipeline/manifold.h"
+
+namespace gensweep::pipeline {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool wants(const GroupRequest& request, const char* metric) {
+  return std::find(request.metrics.begin(), request.metrics.end(), metric) != request.metrics.end();
+}
+
+const MetricParameters& params(const GroupRequest& request, const std::string& metric) {
+  return request.parameters.at(metric);
+}
+
+// The parameters of the first requested member: members of a group agree on shared parameters
+// (check_comparison_parameters), so any one of them speaks for the group.
+const MetricParameters& group_params(const GroupRequest& request) {
+  return request.parameters.at(request.metrics.front());
+}
+
+void check_same_dimension(const GroupRequest& request, const char* metric) {
+  GENSWEEP_CHECK(request.reference.dim() == request.evaluated.dim(), NumericalError,
+                 "{}: the reference features have dimension {} but the evaluated ones {}", metric,
+                 request.reference.dim(), request.evaluated.dim());
+}
+
+// JSON has no NaN or infinity: such values become null (the schema allows it for these keys).
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+// Fréchet distance (Heusel et al. 2017). When either set has no more rows than dimensions the
+// covariances are singular and every covariance-based route loses precision in their null space,
+// so the exact nuclear-norm route on the raw features is used (see metrics/frechet.h).
+void compute_fd_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "fd");
+  const auto& a = request.reference;
+  const auto& b = request.evaluated;
+  const bool singular = std::min(a.count(), b.count()) <= a.dim();
+  metrics::FrechetResult r =
+      singular ? metrics::frechet_distance(a.features().view(), b.features().view())
+               : metrics::frechet_distance(a.stats(), b.stats());
+  MetricValue& v = result.values["fd"];
+  v.value = r.value;
+  v.diagnostics = {
+      {"route", r.route},
+      {"n_reference", r.n1},
+      {"n_evaluated", r.n2},
+      {"dim", r.dim},
+      {"rank_reference", r.rank1},
+      {"rank_evaluated", r.rank2},
+      {"min_eigenvalue", r.min_eigenvalue},
+      // NaN there means "not computed" (Sigma1 positive definite), not a failed number: null.
+      {"min_eigenvalue_sigma1", finite_or_null(r.min_eigenvalue_sigma1)},
+      {"clipped_eigenvalues", r.clipped_eigenvalues},
+      {"regularization", r.regularization},
+      {"mean_term", r.mean_term},
+      {"trace_reference", r.trace1},
+      {"trace_evaluated", r.trace2},
+      {"trace_sqrt", r.trace_sqrt},
+      {"notes", r.notes},
+  };
+  const auto& p = params(request, "fd");
+  if (p.integer("bootstrap") > 0) {
+    const auto ci = metrics::bootstrap_fd(a.features().view(), b.features().view(),
+                                          p.integer("bootstrap"), p.number("confidence"),
+                                          static_cast<std::uint64_t>(p.integer("seed")));
+    v.diagnostics["ci_low"] = ci.low;
+    v.diagnostics["ci_high"] = ci.high;
+    v.diagnostics["ci_level"] = ci.level;
+    v.diagnostics["bootstrap_resamples"] = ci.resamples;
+    v.diagnostics["bootstrap_seed"] = ci.seed;
+  }
+}
+
+// Kernel Inception Distance (Bińkowski et al. 2018), metrics/kid.h. When the job leaves
+// subset_size at its default and a set is smaller, subsets shrink to the smaller set (clean-fid's
+// and StyleGAN's rule; torch-fidelity refuses) and a note says so; an explicit subset_size larger
+// than a set is an error.
+void compute_kid_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "kid");
+  const auto& p = params(request, "kid");
+  metrics::KidOptions o;
+  o.subsets = p.integer("subsets");
+  o.subset_size = p.integer("subset_size");
+  o.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  o.full = p.boolean("full");
+  o.degree = static_cast<int>(p.integer("degree"));
+  o.gamma = p.number("gamma");
+  o.coef0 = p.number("coef0");
+  o.bootstrap = p.integer("bootstrap");
+  o.confidence = p.number("confidence");
+  std::vector<std::string> notes;
+  const std::int64_t smaller = std::min(request.reference.count(), request.evaluated.count());
+  if (!o.full && !p.is_set("subset_size") && smaller < o.subset_size) {
+    notes.push_back(fmt::format("subset_size reduced from {} to {}, the size of the smaller set",
+                                o.subset_size, smaller));
+    o.subset_size = smaller;
+  }
+  const auto r = metrics::kernel_inception_distance(request.reference.features().view(),
+                                                    request.evaluated.features().view(), o);
+  MetricValue& v = result.values["kid"];
+  v.value = r.mean;
+  v.diagnostics = {{"std", r.std},   {"subsets", r.subsets},      {"subset_size", r.subset_size},
+                   {"full", r.full}, {"parameters", p.to_json()}, {"notes", notes}};
+  if (o.bootstrap > 0) {
+    v.diagnostics["ci_low"] = finite_or_null(r.ci_low);
+    v.diagnostics["ci_high"] = finite_or_null(r.ci_high);
+    v.diagnostics["ci_level"] = o.confidence;
+    v.diagnostics["bootstrap_resamples"] = o.bootstrap;
+  }
+}
+
+// Inception Score (Salimans et al. 2016), metrics/inception_score.h, of the evaluated set; the
+// features must be class logits (fid-inception with layer = "logits_unbiased"). The reference
+// set's own score is recorded beside it.
+void compute_is_group(const GroupRequest& request, GroupResult& result) {
+  const auto& p = params(request, "is");
+  metrics::InceptionScoreOptions o;
+  o.splits = p.integer("splits");
+  if (p.boolean("shuffle")) o.shuffle_seed = static_cast<std::uint64_t>(p.integer("seed"));
+  const auto r = metrics::inception_score(request.evaluated.features().view(), o);
+  std::vector<std::string> notes;
+  if (request.evaluated.dim() != 1008) {
+    notes.push_back(fmt::format(
+        "features have {} dimensions, not the 1008 logits of FID Inception: this is a score over "
+        "{} classes, not comparable with published Inception Scores",
+        request.evaluated.dim(), request.evaluated.dim()));
+  }
+  nlohmann::json reference_score = nullptr;
+  try {
+    const auto ref = metrics::inception_score(request.reference.features().view(), o);
+    reference_score = {{"mean", ref.mean}, {"std", ref.std}};
+  } catch (const UsageError& e) {
+    notes.push_back(fmt::format("no score for the reference set: {}", e.what()));
+  }
+  MetricValue& v = result.values["is"];
+  v.value = r.mean;
+  v.diagnostics = {{"std", r.std},
+                   {"splits", o.splits},
+                   {"per_split", r.per_split},
+                   {"reference", reference_score},
+                   {"parameters", p.to_json()},
+                   {"notes", notes}};
+}
+
+// Precision/recall, density/coverage, rarity, KNN-GIQA: one collective k-NN pass
+// (pipeline/manifold.h) over both sets, streamed block by block.
+void compute_manifold_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "precision/recall/density/coverage/rarity/giqa_knn");
+  ManifoldOptions o;
+  o.want_precision_recall = wants(request, "precision") || wants(request, "recall");
+  o.want_density_coverage = wants(request, "density") || wants(request, "coverage");
+  o.want_rarity = wants(request, "rarity");
+  o.want_giqa_knn = wants(request, "giqa_knn");
+  if (o.want_precision_recall) {
+    const auto& p = params(request, wants(request, "precision") ? "precision" : "recall");
+    o.k_precision_recall = static_cast<int>(p.integer("k"));
+    o.precision_recall_inclusive = p.boolean("inclusive");
+  }
+  if (o.want_density_coverage) {
+    const auto& p = params(request, wants(request, "density") ? "density" : "coverage");
+    o.k_density_coverage = static_cast<int>(p.integer("k"));
+    o.density_coverage_inclusive = p.boolean("inclusive");
+  }
+  if (o.want_rarity) o.k_rarity = static_cast<int>(params(request, "rarity").integer("k"));
+  if (o.want_giqa_knn) {
+    o.giqa_knn_k = static_cast<int>(params(request, "giqa_knn").integer("k"));
+    o.giqa_reference_eps = params(request, "giqa_knn").boolean("reference_eps");
+  }
+  const auto reference = request.reference.row_source();
+  const auto evaluated = request.evaluated.row_source();
+  // Decisions are exact (float64 re-checks), so BLAS threads cannot change a count or radius.
+  metrics::ScopedBlasThreads threads(request.threads);
+  ManifoldResult r = compute_manifold(*reference, *evaluated, o, request.comm);
+  if (!request.comm.is_root()) return;
+
+  auto put = [&](const char* metric, double value, nlohmann::json diagnostics) {
+    if (!wants(request, metric)) return;
+    diagnostics["parameters"] = params(request, metric).to_json();
+    diagnostics["n_reference"] = request.reference.count();
+    diagnostics["n_evaluated"] = request.evaluated.count();
+    diagnostics["engine"] = r.diagnostics;
+    result.values[metric] = {value, std::move(diagnostics)};
+  };
+  put("precision", r.precision, nlohmann::json::object());
+  put("recall", r.recall, nlohmann::json::object());
+  put("density", r.density, nlohmann::json::object());
+  put("coverage", r.coverage, nlohmann::json::object());
+  put("rarity", r.rarity_mean,
+      {{"in_manifold", r.rarity_in_manifold},
+       {"discarded", r.rarity_discarded},
+       {"quantile_levels", {0, 0.05, 0.25, 0.5, 0.75, 0.95, 1}},
+       {"quantiles", r.rarity_quantiles},
+       {"histogram_edges", r.rarity_histogram_edges},
+       {"histogram_counts", r.rarity_histogram_counts}});
+  put("giqa_knn", r.giqa_knn_mean, nlohmann::json::object());
+
+  auto& out = result.per_sample;
+  if (!r.nn_index.empty()) {
+    out.integers["nn_index"] = std::move(r.nn_index);
+    out.reals["nn_distance"] = std::move(r.nn_distance);
+  }
+  if (o.want_rarity) {
+    out.reals["rarity"] = std::move(r.rarity);
+    out.reals[fmt::format("reference_radius_k{}", o.k_rarity)] = std::move(r.radius_rarity);
+  }
+  if (o.want_precision_recall) {
+    out.reals["realism"] = std::move(r.realism);
+    out.reals[fmt::format("reference_radius_k{}", o.k_precision_recall)] =
+        std::move(r.radius_precision_recall);
+  }
+  if (o.want_density_coverage) {
+    out.reals[fmt::format("reference_radius_k{}", o.k_density_coverage)] =
+        std::move(r.radius_density_coverage);
+  }
+  if (o.want_giqa_knn) out.reals["giqa_knn"] = std::move(r.giqa_knn);
+}
+
+// GMM-GIQA (Gu et al. 2020), quality score and diversity score, metrics/gmm.h. giqa_gmm reports
+// the median of the per-sample log-densities (the per-sample scores are what GIQA is for; they go
+// to the per-sample file); qs their mean.
+void compute_gmm_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "giqa_gmm/qs/ds");
+  const auto& p = group_params(request);
+  metrics::GiqaGmmOptions o;
+  o.gmm.components = p.integer("components");
+  o.gmm.reg_covar = p.number("reg_covar");
+  o.gmm.tol = p.number("tol");
+  o.gmm.max_iter = p.integer("max_iter");
+  o.gmm.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  o.gmm.threads = request.threads;
+  o.pca_fraction = p.number("pca");
+  const bool diversity = wants(request, "ds");
+  auto r = metrics::giqa_gmm(request.reference.features().view(),
+                             request.evaluated.features().view(), o, diversity);
+  const nlohmann::json fit = {
+      {"components", r.reference_model.components},   {"pca_dim", r.pca_dim},
+      {"iterations", r.reference_model.iterations},   {"converged", r.reference_model.converged},
+      {"lower_bound", r.reference_model.lower_bound}, {"parameters", p.to_json()},
+  };
+  if (wants(request, "giqa_gmm")) {
+    std::vector<double> sorted = r.scores;
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t n = sorted.size();
+    const double median = n == 0  ? kNaN
+                          : n % 2 ? sorted[n / 2]
+                                  : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    result.values["giqa_gmm"] = {median, fit};
+  }
+  if (wants(request, "qs")) result.values["qs"] = {r.quality_score, fit};
+  if (wants(request, "ds")) {
+    nlohmann::json d = fit;
+    d["evaluated_fit"] = {{"iterations", r.evaluated_model.iterations},
+                          {"converged", r.evaluated_model.converged},
+                          {"lower_bound", r.evaluated_model.lower_bound}};
+    result.values["ds"] = {r.diversity_score, d};
+  }
+  result.per_sample.reals["giqa_gmm"] = std::move(r.scores);
+}
+
+// FD-infinity (Chong & Forsyth 2020), metrics/fd_infinity.h.
+void compute_fd_inf_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "fd_inf");
+  const auto& p = params(request, "fd_inf");
+  metrics::FdInfinityOptions o;
+  o.points = static_cast<int>(p.integer("points"));
+  o.min_n = p.integer("min_n");
+  o.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  const auto r =
+      metrics::fd_infinity(request.reference.stats(), request.evaluated.features().view(), o);
+  result.values["fd_inf"] = {r.value,
+                             {{"slope", r.slope},
+                              {"sizes", r.sizes},
+                              {"fd_at_sizes", r.fds},
+                              {"parameters", p.to_json()}}};
+}
+
+// CMMD (Jayasumana et al. 2024), metrics/cmmd.h.
+void compute_cmmd_group(const GroupRequest& request, GroupResult& result) {
+  check_same_dimension(request, "cmmd");
+  const auto& p = params(request, "cmmd");
+  metrics::CmmdOptions o;
+  o.sigma = p.number("sigma");
+  o.normalize = p.boolean("normalize");
+  const double value =
+      metrics::cmmd(request.reference.features().view(), request.evaluated.features().view(), o);
+  result.values["cmmd"] = {value, {{"scale", o.scale}, {"parameters", p.to_json()}}};
+}
+
+// Vendi score (Friedman & Dieng 2023), metrics/vendi.h, of the evaluated set; the reference
+// set's score is recorded beside it.
+void compute_vendi_group(const GroupRequest& request, GroupResult& result) {
+  const auto& p = params(request, "vendi");
+  metrics::VendiOptions o;
+  o.q = p.number("q");
+  o.normalize = p.boolean("normalize");
+  const auto r = metrics::vendi_score(request.evaluated.features().view(), o);
+  const auto ref = metrics::vendi_score(request.reference.features().view(), o);
+  result.values["vendi"] = {
+      r.value, {{"form", r.form}, {"reference", ref.value}, {"parameters", p.to_json()}}};
+}
+
+}  // namespace gensweep::pipeline
