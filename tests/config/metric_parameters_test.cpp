@@ -17,8 +17,7 @@ std::vector<ParameterSpec> test_specs() {
   return {
       {"kid", "subsets", ParameterType::kInteger, 1, 1e6, std::int64_t{100}, ""},
       {"kid", "full", ParameterType::kBoolean, 0, 0, false, ""},
-      {"kid", "gamma", ParameterType::kNumber, 0, std::numeric_limits<double>::infinity(), 0.0,
-       ""},
+      {"kid", "gamma", ParameterType::kNumber, 0, std::numeric_limits<double>::infinity(), 0.0, ""},
       {"precision", "k", ParameterType::kInteger, 1, 1000, std::int64_t{3}, ""},
       {"fd", "confidence", ParameterType::kNumber, 0.5, 0.999, 0.95, ""},
   };
@@ -39,8 +38,9 @@ std::string with_parameters(std::string_view table) {
 }
 
 TEST_F(MetricParametersTest, ValuesAreTypedAndKeptPerMetric) {
-  Job job = load(with_parameters("kid = { subsets = 50, full = true, gamma = 2 }\n"
-                                 "precision = { k = 5 }\n"));
+  Job job =
+      load(with_parameters("kid = { subsets = 50, full = true, gamma = 2 }\n"
+                           "precision = { k = 5 }\n"));
   const auto& p = job.comparisons.at(0).parameters;
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(std::get<std::int64_t>(p.at("kid").at("subsets")), 50);
@@ -97,8 +97,7 @@ TEST(ParameterAssignment, ParsesTypedValues) {
   EXPECT_EQ(metric, "kid");
   EXPECT_EQ(named.first, "subsets");
   EXPECT_EQ(std::get<std::int64_t>(named.second), 50);
-  EXPECT_EQ(std::get<bool>(parse_parameter_assignment("kid.full=true", specs).second.second),
-            true);
+  EXPECT_EQ(std::get<bool>(parse_parameter_assignment("kid.full=true", specs).second.second), true);
   EXPECT_EQ(std::get<double>(parse_parameter_assignment("fd.confidence=0.9", specs).second.second),
             0.9);
 }
