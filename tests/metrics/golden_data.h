@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gensweep/core/matrix_view.h"
 
@@ -23,5 +25,9 @@ GoldenCase load_golden_case(const std::string& name);
 
 // A 2-D float32 dataset of an HDF5 file.
 FeatureMatrix read_h5_features(const std::filesystem::path& file, const std::string& dataset);
+
+// A 1-D integer dataset of an HDF5 file (e.g. a stored permutation), as int64.
+std::vector<std::int64_t> read_h5_int64_vector(const std::filesystem::path& file,
+                                               const std::string& dataset);
 
 }  // namespace gensweep::testing

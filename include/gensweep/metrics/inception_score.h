@@ -30,10 +30,10 @@ namespace gensweep::metrics {
 
 struct InceptionScoreOptions {
   std::int64_t splits = 10;
-  std::optional<std::uint64_t> shuffle_seed;
+  std::optional<std::uint64_t> shuffle_seed{};
   // Explicit row order (size N, a permutation of 0..N-1): row permutation[k] goes to position k.
   // Takes precedence over shuffle_seed. Empty: unused.
-  std::vector<std::int64_t> permutation;
+  std::vector<std::int64_t> permutation{};
 };
 
 struct InceptionScoreResult {

@@ -8,9 +8,11 @@
 // L2-normalised rows when normalize; raw rows otherwise). Unlike the reference's score_X, which
 // ignores q (always 1), q is honoured. Form: the nonzero eigenvalues of X X^T / n (primal, n x n)
 // equal those of X^T X / n (dual, D x D, vertaix's score_dual): the dual form is used when
-// N > D, the primal otherwise; `form` says which. Eigenvalues by LAPACK dsyevd in float64;
-// eigenvalues <= 0 (round-off) are dropped as in the reference, except that q = inf takes the
-// largest.
+// N > D, the primal otherwise; `form` says which. Eigenvalues by LAPACK dsyevd in float64.
+// Eigenvalues at or below n * DBL_EPSILON * max (numpy's matrix_rank tolerance, n the order of
+// the matrix) are dropped: the reference drops only those <= 0, which lets round-off of exact
+// zeros count for q < 1 (each adds about 3e-9 at q = 0.5) and makes the forms disagree; the
+// difference to the reference is round-off for q >= 1. q = inf takes the largest eigenvalue.
 // Errors: UsageError for q < 0 or NaN, a kernel of the wrong size; NumericalError for an empty
 // set, a non-finite value, a zero row with normalize.
 
