@@ -144,7 +144,14 @@ ConfidenceInterval bootstrap_fd(FeatureView reference, FeatureView evaluated,
     }
   }
   ConfidenceInterval ci;
+  double total = 0.0;
+  for (double v : values)
+    total += v;
+  ci.resampled_mean = total / static_cast<double>(values.size());
+  ci.estimate = frechet_distance(reference, evaluated, fd_options).value;
   std::tie(ci.low, ci.high) = percentile_interval(std::move(values), level);
+  ci.basic_low = 2.0 * ci.estimate - ci.high;
+  ci.basic_high = 2.0 * ci.estimate - ci.low;
   ci.level = level;
   ci.resamples = resamples;
   ci.seed = seed;

@@ -96,7 +96,7 @@ void draw_without_replacement(Rng& rng, std::int64_t n, std::int64_t m,
 }
 
 // Accumulates, for every resample b of a chunk, the quadratic forms w_b^T K w'_b of the tiles it
-// sees and w_b . diag(K) on diagonal tiles. Weights are row-major [n x chunk] per set.
+// sees and sum_i w_bi^2 K_ii on diagonal tiles. Weights are row-major [n x chunk] per set.
 class BootstrapForms {
  public:
   BootstrapForms(std::int64_t chunk) : chunk_(chunk) {}
@@ -125,7 +125,7 @@ class BootstrapForms {
       if (t.diagonal) {
         const double k = t.values[i * t.cols + i];
         for (std::int64_t b = 0; b < chunk_; ++b)
-          diagonal_[b] += w[b] * k;
+          diagonal_[b] += w[b] * w[b] * k;
       }
     }
   }
@@ -172,10 +172,21 @@ PairSums full_with_bootstrap(const RowSource& x, const RowSource& y, const PolyK
     s.xy = sums.cross(x, y);
     const std::vector<double>& fxy = sums.consumer().forms();
     if (first == 0) point = s;
+    // Within a set, only pairs of draws of two different rows count: sum_{i != j} w_i w_j K_ij =
+    // w^T K w - sum_i w_i^2 K_ii over n^2 - sum_i w_i^2 such pairs. Pairs of two copies of one
+    // row would add K(x, x) terms, centring the resamples on the biased V-statistic instead of
+    // MMD^2_u (measured: the whole 95% interval above the estimate at N = 5000, D = 2048).
+    std::vector<double> sx(static_cast<std::size_t>(chunk), 0.0), sy(sx);
+    for (std::int64_t i = 0; i < nx; ++i)
+      for (std::int64_t b = 0; b < chunk; ++b)
+        sx[b] += wx[i * chunk + b] * wx[i * chunk + b];
+    for (std::int64_t i = 0; i < ny; ++i)
+      for (std::int64_t b = 0; b < chunk; ++b)
+        sy[b] += wy[i * chunk + b] * wy[i * chunk + b];
+    const double mx = static_cast<double>(nx), my = static_cast<double>(ny);
     for (std::int64_t b = 0; b < chunk; ++b) {
-      // Sum over pairs of distinct draws = w^T K w - w . diag(K).
-      resampled.push_back(
-          mmd2_from_sums(PairSums{fxx[b] - dxx[b], fyy[b] - dyy[b], fxy[b]}, nx, ny));
+      resampled.push_back((fxx[b] - dxx[b]) / (mx * mx - sx[b]) +
+                          (fyy[b] - dyy[b]) / (my * my - sy[b]) - 2.0 * fxy[b] / (mx * my));
     }
   }
   return point;

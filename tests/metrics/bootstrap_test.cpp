@@ -65,6 +65,9 @@ ConfidenceInterval explicit_bootstrap(FeatureView ref, FeatureView ev, int resam
     fds.push_back(frechet_distance(x.view(), y.view()).value);
   }
   ConfidenceInterval ci;
+  ci.resampled_mean = 0;
+  for (double v : fds)
+    ci.resampled_mean += v / resamples;
   std::tie(ci.low, ci.high) = percentile_interval(fds, level);
   return ci;
 }
@@ -75,6 +78,10 @@ TEST(BootstrapFd, SymmetricRouteEqualsExplicitResampling) {
   const ConfidenceInterval ex = explicit_bootstrap(c.real.view(), c.fake.view(), 12, 0.8, 5);
   EXPECT_LE(relative_error(ci.low, ex.low), 1e-9) << ci.low << " vs " << ex.low;
   EXPECT_LE(relative_error(ci.high, ex.high), 1e-9) << ci.high << " vs " << ex.high;
+  EXPECT_EQ(ci.estimate, frechet_distance(c.real.view(), c.fake.view()).value);
+  EXPECT_LE(relative_error(ci.basic_low, 2 * ci.estimate - ci.high), 1e-15);
+  EXPECT_LE(relative_error(ci.basic_high, 2 * ci.estimate - ci.low), 1e-15);
+  EXPECT_LE(relative_error(ci.resampled_mean, ex.resampled_mean), 1e-9);
   EXPECT_EQ(ci.level, 0.8);
   EXPECT_EQ(ci.resamples, 12);
   EXPECT_EQ(ci.seed, 5u);

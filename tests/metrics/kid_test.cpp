@@ -172,9 +172,10 @@ TEST(Kid, SubsetsFollowTheDocumentedSampler) {
   }
 }
 
-// The one-pass weighted bootstrap of the full estimate equals recomputing MMD^2_u on each
+// The one-pass weighted bootstrap of the full estimate equals a brute-force evaluation on each
 // explicitly resampled pair of sets (resample b: Rng(seed, 2^32 + b), evaluated rows then
-// reference rows, with replacement).
+// reference rows, with replacement), over pairs of draws of two different original rows within a
+// set (kid.h) and every pair across sets.
 TEST(Kid, FullBootstrapEqualsExplicitResampling) {
   const FeatureMatrix ref = gaussian(60, 4, 12, 0.0), ev = gaussian(45, 4, 13, 0.5);
   KidOptions options;
@@ -183,19 +184,36 @@ TEST(Kid, FullBootstrapEqualsExplicitResampling) {
   options.confidence = 0.9;
   options.seed = 3;
   const KidResult r = kernel_inception_distance(ref.view(), ev.view(), options);
+  auto k = [](const float* x, const float* y) {
+    double dot = 0;
+    for (int j = 0; j < 4; ++j)
+      dot += static_cast<double>(x[j]) * static_cast<double>(y[j]);
+    const double base = dot * 0.25 + 1.0;
+    return base * base * base;
+  };
+  auto within = [&](const FeatureMatrix& m, const std::vector<std::int64_t>& draws) {
+    double sum = 0, pairs = 0;
+    for (std::int64_t p : draws)
+      for (std::int64_t q : draws)
+        if (p != q) {
+          sum += k(m.row(p), m.row(q));
+          pairs += 1;
+        }
+    return sum / pairs;
+  };
   std::vector<double> values;
   for (std::uint64_t b = 0; b < 40; ++b) {
     Rng rng(3, (std::uint64_t{1} << 32) + b);
-    FeatureMatrix x(45, 4), y(60, 4);
-    for (int k = 0; k < 45; ++k) {
-      const auto i = static_cast<std::int64_t>(rng.below(45));
-      std::copy(ev.row(i), ev.row(i) + 4, x.row(k));
-    }
-    for (int k = 0; k < 60; ++k) {
-      const auto i = static_cast<std::int64_t>(rng.below(60));
-      std::copy(ref.row(i), ref.row(i) + 4, y.row(k));
-    }
-    values.push_back(mmd2_unbiased_polynomial(x.view(), y.view(), 3, 0, 1));
+    std::vector<std::int64_t> dx, dy;
+    for (int n = 0; n < 45; ++n)
+      dx.push_back(static_cast<std::int64_t>(rng.below(45)));
+    for (int n = 0; n < 60; ++n)
+      dy.push_back(static_cast<std::int64_t>(rng.below(60)));
+    double cross = 0;
+    for (std::int64_t p : dx)
+      for (std::int64_t q : dy)
+        cross += k(ev.row(p), ref.row(q));
+    values.push_back(within(ev, dx) + within(ref, dy) - 2 * cross / (45.0 * 60.0));
   }
   const auto [low, high] = percentile_interval(values, 0.9);
   EXPECT_LE(relative_error(r.ci_low, low), 1e-10) << r.ci_low << " vs " << low;
@@ -203,6 +221,18 @@ TEST(Kid, FullBootstrapEqualsExplicitResampling) {
   EXPECT_LT(r.ci_low, r.ci_high);
   // The point estimate is the plain full estimate.
   EXPECT_EQ(r.mean, mmd2_unbiased_polynomial(ev.view(), ref.view(), 3, 0, 1));
+}
+
+// Resampling over pairs of different rows leaves MMD^2_u centred: the interval contains the
+// estimate.
+TEST(Kid, FullBootstrapIntervalContainsTheEstimate) {
+  const FeatureMatrix ref = gaussian(400, 16, 16, 0.0), ev = gaussian(400, 16, 17, 0.2);
+  KidOptions options;
+  options.full = true;
+  options.bootstrap = 200;
+  const KidResult r = kernel_inception_distance(ref.view(), ev.view(), options);
+  EXPECT_LT(r.ci_low, r.mean);
+  EXPECT_GT(r.ci_high, r.mean);
 }
 
 TEST(Kid, SubsetBootstrapResamplesTheSubsetEstimates) {
