@@ -67,19 +67,26 @@ VendiResult vendi_score(FeatureView x, const VendiOptions& options) {
   GENSWEEP_CHECK(x.rows >= 1 && x.cols >= 1, NumericalError,
                  "vendi: needs a non-empty feature matrix, got {} x {}", x.rows, x.cols);
   const std::int64_t n = x.rows, d = x.cols;
-  std::vector<double> rows(static_cast<std::size_t>(n * d));
-  detail::all_rows(x, options.normalize, what).gather(0, n, rows.data());
-
   VendiResult result;
   const bool dual = options.form == VendiOptions::Form::kDual ||
                     (options.form == VendiOptions::Form::kAuto && n > d);
   const std::int64_t k = dual ? d : n;
-  Eigen::MatrixXd gram(k, k);
-  // rows is row-major [n x D], i.e. the column-major [D x n] matrix X^T. Dual: X^T X / n [D x D]
-  // is (X^T)(X^T)^T; primal: X X^T / n [n x n] is (X^T)^T (X^T). Upper triangles only.
-  cblas_dsyrk(CblasColMajor, CblasUpper, dual ? CblasNoTrans : CblasTrans, static_cast<blasint>(k),
-              static_cast<blasint>(dual ? n : d), 1.0 / static_cast<double>(n), rows.data(),
-              static_cast<blasint>(d), 0.0, gram.data(), static_cast<blasint>(k));
+  const detail::RowSource source = detail::all_rows(x, options.normalize, what);
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(k, k);
+  // A block of gathered rows is row-major [b x D], i.e. the column-major [D x b] matrix X_b^T.
+  // Dual: X^T X / n [D x D] = sum over blocks of (X_b^T)(X_b^T)^T, streamed so memory stays
+  // O(D^2 + block D) for any n. Primal (n <= D unless forced): X X^T / n [n x n] = (X^T)^T (X^T)
+  // from all rows at once. Upper triangles only (dsyevd reads the upper triangle).
+  const std::int64_t block = dual ? detail::kKernelBlock : std::max<std::int64_t>(n, 1);
+  std::vector<double> rows(static_cast<std::size_t>(std::min(block, n) * d));
+  for (std::int64_t start = 0; start < n; start += block) {
+    const std::int64_t b = std::min(block, n - start);
+    source.gather(start, b, rows.data());
+    cblas_dsyrk(CblasColMajor, CblasUpper, dual ? CblasNoTrans : CblasTrans,
+                static_cast<blasint>(k), static_cast<blasint>(dual ? b : d),
+                1.0 / static_cast<double>(n), rows.data(), static_cast<blasint>(d), 1.0,
+                gram.data(), static_cast<blasint>(k));
+  }
   result.form = dual ? "dual" : "primal";
   result.value = score_from_eigenvalues(linalg::symmetric_eigen(gram, false, "vendi"), options.q);
   return result;

@@ -94,6 +94,15 @@ TEST(Vendi, DualEqualsPrimal) {
   }
 }
 
+// The dual form streams blocks of 1024 rows: several blocks against the primal in one piece.
+TEST(Vendi, StreamedDualEqualsPrimal) {
+  const FeatureMatrix x = gaussian(1300, 5, 11);
+  const VendiResult a = vendi_score(x.view(), {});
+  const VendiResult b = vendi_score(x.view(), {.q = 1, .form = VendiOptions::Form::kPrimal});
+  EXPECT_EQ(a.form, "dual");
+  EXPECT_LE(relative_error(a.value, b.value), 1e-10);
+}
+
 TEST(Vendi, OrderIsNonIncreasingInQ) {
   const FeatureMatrix x = gaussian(40, 5, 3);
   double previous = kInf;
