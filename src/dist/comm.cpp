@@ -26,6 +26,8 @@ class CommImpl {
   }
   virtual std::int64_t sum(std::int64_t v) const { return v; }
   virtual double max(double v) const { return v; }
+  enum class Reduce { kSumInt64, kMinInt64, kMinDouble };
+  virtual void allreduce(void* /*data*/, std::int64_t /*count*/, Reduce /*op*/) const {}
   [[noreturn]] virtual void abort(int code) const { std::exit(code); }
 };
 
@@ -109,6 +111,19 @@ class MpiComm final : public CommImpl {
     check_mpi(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
     return out;
   }
+  void allreduce(void* data, std::int64_t count, Reduce op) const override {
+    const MPI_Datatype type = op == Reduce::kMinDouble ? MPI_DOUBLE : MPI_INT64_T;
+    const MPI_Op mpi_op = op == Reduce::kSumInt64 ? MPI_SUM : MPI_MIN;
+    const std::int64_t size = op == Reduce::kMinDouble ? sizeof(double) : sizeof(std::int64_t);
+    // MPI counts are int: large arrays go in pieces.
+    constexpr std::int64_t kPiece = 1 << 26;
+    for (std::int64_t off = 0; off < count; off += kPiece) {
+      const int n = static_cast<int>(std::min(kPiece, count - off));
+      check_mpi(MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(data) + off * size, n, type, mpi_op,
+                              MPI_COMM_WORLD),
+                "MPI_Allreduce(in place)");
+    }
+  }
   [[noreturn]] void abort(int code) const override {
     MPI_Abort(MPI_COMM_WORLD, code);
     std::exit(code);
@@ -178,6 +193,19 @@ std::int64_t Comm::sum(std::int64_t value) const {
 }
 double Comm::max(double value) const {
   return impl_->max(value);
+}
+
+void Comm::allreduce_sum(std::span<std::int64_t> values) const {
+  impl_->allreduce(values.data(), static_cast<std::int64_t>(values.size()),
+                   CommImpl::Reduce::kSumInt64);
+}
+void Comm::allreduce_min(std::span<std::int64_t> values) const {
+  impl_->allreduce(values.data(), static_cast<std::int64_t>(values.size()),
+                   CommImpl::Reduce::kMinInt64);
+}
+void Comm::allreduce_min(std::span<double> values) const {
+  impl_->allreduce(values.data(), static_cast<std::int64_t>(values.size()),
+                   CommImpl::Reduce::kMinDouble);
 }
 
 void Comm::agree(const std::optional<std::string>& local_error) const {

@@ -482,8 +482,20 @@ void BallAccumulator::finish() {
 // ---------------------------------------------------------------------------------------------
 // KNN-GIQA
 
-GiqaKnnAccumulator::GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads)
-    : queries_(queries), k_(k), eps_(eps), threads_(threads) {
+float l1_distance_float32(const float* query, const float* reference, std::int64_t dim, float eps) {
+  float s = 0;
+  for (std::int64_t d = 0; d < dim; ++d)
+    s += std::abs(query[d] - reference[d] + eps);
+  return s;
+}
+
+GiqaKnnAccumulator::GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads,
+                                       bool float32_reference_arithmetic)
+    : queries_(queries),
+      k_(k),
+      eps_(eps),
+      threads_(threads),
+      float32_(float32_reference_arithmetic) {
   GENSWEEP_CHECK(k >= 1, UsageError, "giqa_knn: K must be at least 1, got {}", k);
   smallest_.assign(static_cast<std::size_t>(queries.rows * k), kInf);
 }
@@ -495,7 +507,10 @@ void GiqaKnnAccumulator::add_block(FeatureView block, std::int64_t /*first_index
   parallel_for(queries_.rows, threads_, [&](std::int64_t q) {
     double* best = smallest_.data() + q * k_;
     for (std::int64_t j = 0; j < block.rows; ++j) {
-      const double d = l1_distance(queries_.row(q), block.row(j), block.cols, eps_);
+      const double d =
+          float32_ ? static_cast<double>(l1_distance_float32(queries_.row(q), block.row(j),
+                                                             block.cols, static_cast<float>(eps_)))
+                   : l1_distance(queries_.row(q), block.row(j), block.cols, eps_);
       if (!(d < best[k_ - 1])) continue;
       int p = k_ - 1;
       while (p > 0 && best[p - 1] > d) {

@@ -97,4 +97,20 @@ std::vector<std::int64_t> read_h5_int64_vector(const std::filesystem::path& file
   return v;
 }
 
+std::vector<double> read_h5_doubles(const std::filesystem::path& file, const std::string& dataset) {
+  H5Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (f.get() < 0) throw std::runtime_error("cannot open " + file.string());
+  H5Id d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (d.get() < 0) throw std::runtime_error(file.string() + ": no dataset " + dataset);
+  H5Id space(H5Dget_space(d.get()), H5Sclose);
+  hsize_t dims[1] = {0};
+  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+      H5Sget_simple_extent_dims(space.get(), dims, nullptr) != 1)
+    throw std::runtime_error(file.string() + ": " + dataset + " is not 1-D");
+  std::vector<double> v(static_cast<std::size_t>(dims[0]));
+  if (H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    throw std::runtime_error(file.string() + ": cannot read " + dataset);
+  return v;
+}
+
 }  // namespace gensweep::testing

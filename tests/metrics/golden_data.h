@@ -26,6 +26,9 @@ GoldenCase load_golden_case(const std::string& name);
 // A 2-D float32 dataset of an HDF5 file.
 FeatureMatrix read_h5_features(const std::filesystem::path& file, const std::string& dataset);
 
+// A 1-D float64 dataset of an HDF5 file (per-sample expected values).
+std::vector<double> read_h5_doubles(const std::filesystem::path& file, const std::string& dataset);
+
 // A 1-D integer dataset of an HDF5 file (e.g. a stored permutation), as int64.
 std::vector<std::int64_t> read_h5_int64_vector(const std::filesystem::path& file,
                                                const std::string& dataset);

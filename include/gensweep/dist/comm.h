@@ -44,6 +44,11 @@ class Comm {
                                                 int root = 0) const;
   std::int64_t sum(std::int64_t value) const;
   double max(double value) const;
+  // Element-wise allreduce in place: every rank ends with the element-wise sum / minimum over
+  // ranks (any length; the same length on every rank).
+  void allreduce_sum(std::span<std::int64_t> values) const;
+  void allreduce_min(std::span<std::int64_t> values) const;
+  void allreduce_min(std::span<double> values) const;
 
   // Collective: throws CommError on every rank if any rank passed an error. The message lists
   // each failing rank: "rank 1: <message>; rank 3: <message>".

@@ -147,10 +147,17 @@ class BallAccumulator {
 };
 
 // KNN-GIQA (Gu et al. 2020): per query, the sum over the K references nearest in L1 of 1 / L1
-// distance (exact float64 L1 over every pair: O(N M D), no GEMM screen).
+// distance (exact float64 L1 over every pair: O(N M D), no GEMM screen). With
+// float32_reference_arithmetic, each distance is computed as the reference does on the CPU
+// (torch pairwise_distance in float32: |fl32(fl32(q - r) + eps)| summed in float32 in column
+// order), which reproduces cientgu/GIQA's scores bit for bit on the golden cases; the float64
+// default differs from them by up to 2.4e-6 relative at D = 2048 (the reference's round-off).
+float l1_distance_float32(const float* query, const float* reference, std::int64_t dim, float eps);
+
 class GiqaKnnAccumulator {
  public:
-  GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads);
+  GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads,
+                     bool float32_reference_arithmetic = false);
   void add_block(FeatureView block, std::int64_t first_index);
   std::vector<double> finish() const;  // scores per query
 
@@ -159,6 +166,7 @@ class GiqaKnnAccumulator {
   int k_;
   double eps_;
   int threads_;
+  bool float32_;
   std::vector<double> smallest_;  // [queries x k], ascending, +inf initially
 };
 

@@ -52,10 +52,15 @@ struct ManifoldOptions {
   int k_rarity = 3;                         // Han et al.; strict d < r as the reference
   int giqa_knn_k = 1;                       // GIQA: K nearest references
   bool giqa_reference_eps = true;  // L1 with +1e-6 added to each signed component difference
+  // The reference's float32 arithmetic for the L1 distances (bit for bit with cientgu/GIQA on
+  // the CPU); default: exact float64 (differs from it by up to ~2.4e-6 relative at D = 2048).
+  bool giqa_float32_reference_arithmetic = false;
   // Which parts to compute (skip work nobody asked for):
   bool want_precision_recall = true, want_density_coverage = true, want_rarity = true,
        want_giqa_knn = true;
   std::int64_t tile_rows = 0;  // 0 = automatic (bounded memory)
+  // Threads of this rank for the per-pair work (the GEMM uses BLAS's threads); 0 = BLAS's count.
+  int threads = 0;
 };
 
 struct ManifoldResult {
