@@ -32,9 +32,26 @@ TEST(Demo, RunsEndToEndAndValidatesAgainstTheSchema) {
   // Every FD is finite and non-negative, and with 423 images per set (N < D) every entry used the
   // exact nuclear-norm route.
   for (const auto& e : nlohmann::json::parse(read_text(out / "results.json"))["entries"]) {
+    if (e["metric"] != "fd") continue;
     EXPECT_GE(e["value"].get<double>(), 0.0) << e;
     EXPECT_EQ(e["diagnostics"]["route"], "nuclear-norm") << e;
   }
+  // Fractions stay fractions; every comparison has its per-sample file (rarity).
+  const auto doc = nlohmann::json::parse(read_text(out / "results.json"));
+  int fractions = 0;
+  for (const auto& e : doc["entries"]) {
+    if (e["metric"] != "precision" && e["metric"] != "recall" && e["metric"] != "coverage")
+      continue;
+    EXPECT_GE(e["value"].get<double>(), 0.0) << e;
+    EXPECT_LE(e["value"].get<double>(), 1.0) << e;
+    ++fractions;
+  }
+  EXPECT_EQ(fractions, 3 * 8 * 2);
+  ASSERT_EQ(doc["per_sample"].size(), 8u * 2u);
+  for (const auto& p : doc["per_sample"])
+    EXPECT_TRUE(std::filesystem::exists(p["path"].get<std::string>())) << p;
+  EXPECT_NE(r.out.find("kid"), std::string::npos) << r.out;
+
   // More additive noise or more blur moves the set further from the reference in both feature
   // spaces. (JPEG is deliberately not checked: strong JPEG smooths like blur, and in pixel space
   // that can lower FD, as blur1 vs clean shows.)
@@ -52,7 +69,7 @@ TEST(Demo, RunsEndToEndAndValidatesAgainstTheSchema) {
   int pairs_checked = 0;
   for (const auto& a : j["entries"]) {
     for (const auto& b : j["entries"]) {
-      if (a["backbone"] != b["backbone"]) continue;
+      if (a["backbone"] != b["backbone"] || a["metric"] != "fd" || b["metric"] != "fd") continue;
       auto sa = strength.find(a["evaluated"].get<std::string>());
       auto sb = strength.find(b["evaluated"].get<std::string>());
       if (sa == strength.end() || sb == strength.end()) continue;
