@@ -28,6 +28,13 @@
 // the median). A sample at distance 0 from a kept reference with a positive radius scores +inf.
 // Realism >= 1 (exactly, with the inclusive test) iff x lies in at least one kept ball.
 //
+// Nearest reference (nn_index, nn_distance): in Euclidean distance, ties to the lowest index;
+// computed with the ball tests (empty when only KNN-GIQA is asked for). The KNN-GIQA pass computes
+// the exact L1 distance of every pair (O(N M D), no GEMM screen); the reference scores only the
+// first floor(M / 50) * 50 fakes (batch size 50), gensweep scores all of them.
+// Distribution: queries are dealt to ranks in chunks of tile_rows rows (chunk c to rank c % size,
+// a rank may get none); per-sample vectors are complete on every rank after the call.
+//
 // Exactness: every distance that takes part in a decision is an exact float64 Euclidean distance
 // of the float32 inputs; float32 GEMM tiles only screen candidates (knn.h). Results are identical
 // for any number of ranks, threads and any tile size.
