@@ -28,7 +28,7 @@ fs::path golden_dir() {
 }
 
 constexpr const char* kMetrics =
-    R"(["fd", "kid", "precision", "recall", "density", "coverage", "rarity", "giqa_knn", "giqa_gmm", "qs", "ds", "fd_inf", "cmmd", "vendi"])";
+    R"(["fd", "kid", "is", "precision", "recall", "density", "coverage", "rarity", "giqa_knn", "giqa_gmm", "qs", "ds", "fd_inf", "cmmd", "vendi"])";
 
 std::string job_text() {
   const std::string h5 = (golden_dir() / "data.h5").string();
@@ -91,7 +91,7 @@ class MetricSuite : public ::testing::Test {
 TEST_F(MetricSuite, GoldenValuesThroughTheWholePipeline) {
   const auto golden = read_json(golden_dir() / "expected.json");
   auto e = run(dir_ / "one", 0);
-  ASSERT_EQ(e.size(), 14u);
+  ASSERT_EQ(e.size(), 15u);
   auto value = [&](const char* m) { return e.at(m).at("value").get<double>(); };
   EXPECT_NEAR(value("fd"), golden["fd"]["pytorch_fid"]["value"].get<double>(), 1e-9 * value("fd"));
   const double kid = golden["kid"]["torch_fidelity_kernel_mmd_full_float64"]["value"];
@@ -105,6 +105,10 @@ TEST_F(MetricSuite, GoldenValuesThroughTheWholePipeline) {
             golden["rarity"]["k3"]["num_discarded"].get<std::int64_t>());
   const double rarity_mean = golden["rarity"]["k3"]["mean_score_over_kept"];
   EXPECT_NEAR(value("rarity"), rarity_mean, 1e-12 * rarity_mean);
+  // 64 features are not Inception's 1008 logits: the score is computed and says so.
+  EXPECT_GE(value("is"), 1.0);
+  EXPECT_NE(e.at("is").at("diagnostics").at("notes").dump().find("not the 1008 logits"),
+            std::string::npos);
   // KID's parameters are recorded as used.
   EXPECT_EQ(e.at("kid").at("diagnostics").at("parameters").at("full"), true);
   EXPECT_EQ(e.at("precision").at("diagnostics").at("parameters").at("k"), 3);
