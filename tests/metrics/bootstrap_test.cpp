@@ -12,22 +12,13 @@
 #include "gensweep/core/random.h"
 #include "gensweep/metrics/frechet.h"
 #include "golden_data.h"
+#include "metric_test_util.h"
 #include "test_util.h"
 
 namespace gensweep::metrics {
 namespace {
 
-double relative_error(double actual, double expected) {
-  return std::abs(actual - expected) / std::abs(expected);
-}
-
-FeatureMatrix gaussian(std::int64_t rows, std::int64_t cols, std::uint64_t seed, double shift) {
-  FeatureMatrix m(rows, cols);
-  Rng rng(seed);
-  for (auto& v : m.values)
-    v = static_cast<float>(rng.normal() + shift);
-  return m;
-}
+using namespace ::gensweep::testing;
 
 TEST(Percentile, NumpyLinearQuantiles) {
   // 1..101 shuffled: the p-quantile is 1 + 100 p exactly.

@@ -11,22 +11,13 @@
 #include "gensweep/core/random.h"
 #include "gensweep/metrics/frechet.h"
 #include "gensweep/metrics/statistics.h"
+#include "metric_test_util.h"
 #include "test_util.h"
 
 namespace gensweep::metrics {
 namespace {
 
-double relative_error(double actual, double expected) {
-  return std::abs(actual - expected) / std::abs(expected);
-}
-
-FeatureMatrix gaussian(std::int64_t rows, std::int64_t cols, std::uint64_t seed, double shift) {
-  FeatureMatrix m(rows, cols);
-  Rng rng(seed);
-  for (auto& v : m.values)
-    v = static_cast<float>(rng.normal() + shift);
-  return m;
-}
+using namespace ::gensweep::testing;
 
 // METRICS.md §9.1: trunc(linspace(5000, 50000, 15)).
 const std::vector<std::int64_t> kGrid50k = {5000,  8214,  11428, 14642, 17857, 21071, 24285, 27500,

@@ -12,20 +12,13 @@
 #include "gensweep/core/error.h"
 #include "gensweep/core/random.h"
 #include "golden_data.h"
+#include "metric_test_util.h"
 #include "test_util.h"
 
 namespace gensweep::metrics {
 namespace {
 
-double relative_error(double actual, double expected) {
-  return std::abs(actual - expected) / std::abs(expected);
-}
-
-FeatureMatrix matrix(std::int64_t rows, std::int64_t cols, const std::vector<float>& values) {
-  FeatureMatrix m(rows, cols);
-  m.values = values;
-  return m;
-}
+using namespace ::gensweep::testing;
 
 TEST(InceptionScore, OneHotT7) {
   // Logits 0 and -1000: exp(-1000) underflows to 0 in float64, so p = [[1, 0], [0, 1]] exactly.

@@ -16,28 +16,13 @@
 #include "gensweep/core/random.h"
 #include "gensweep/metrics/bootstrap.h"
 #include "golden_data.h"
+#include "metric_test_util.h"
 #include "test_util.h"
 
 namespace gensweep::metrics {
 namespace {
 
-double relative_error(double actual, double expected) {
-  return std::abs(actual - expected) / std::abs(expected);
-}
-
-FeatureMatrix matrix(std::int64_t rows, std::int64_t cols, const std::vector<float>& values) {
-  FeatureMatrix m(rows, cols);
-  m.values = values;
-  return m;
-}
-
-FeatureMatrix gaussian(std::int64_t rows, std::int64_t cols, std::uint64_t seed, double shift) {
-  FeatureMatrix m(rows, cols);
-  Rng rng(seed);
-  for (auto& v : m.values)
-    v = static_cast<float>(rng.normal() + shift);
-  return m;
-}
+using namespace ::gensweep::testing;
 
 // T6: X = [[1,0],[0,1],[1,1]], Y = [[2,0],[0,0],[1,2]], k = (x.y / 2 + 1)^3.
 const FeatureMatrix kX = matrix(3, 2, {1, 0, 0, 1, 1, 1});
