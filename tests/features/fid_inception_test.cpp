@@ -29,6 +29,7 @@
 #include "gensweep/features/checkpoint.h"
 #include "gensweep/io/decode.h"
 #include "gensweep/metrics/frechet.h"
+#include "h5_test_util.h"
 #include "test_util.h"
 #include "torch_runtime.h"
 
@@ -277,29 +278,6 @@ TEST(FidInceptionNetwork, BatchesGiveTheFeaturesOfSingleImages) {
 
 // ---- golden: pytorch-fid on the surrogate weights --------------------------------------------
 
-std::vector<float> read_float_dataset(const std::filesystem::path& file, const char* name,
-                                      std::vector<hsize_t>& dims) {
-  std::vector<float> data;
-  const hid_t f = H5Fopen(file.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return data;
-  const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d >= 0) {
-    const hid_t space = H5Dget_space(d);
-    const int rank = H5Sget_simple_extent_ndims(space);
-    dims.assign(static_cast<std::size_t>(std::max(rank, 0)), 0);
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    hsize_t count = 1;
-    for (hsize_t n : dims)
-      count *= n;
-    data.resize(count);
-    if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) data.clear();
-    H5Sclose(space);
-    H5Dclose(d);
-  }
-  H5Fclose(f);
-  return data;
-}
-
 std::filesystem::path image_path(int i) {
   char name[32];
   std::snprintf(name, sizeof name, "%04d.png", i);
@@ -409,10 +387,10 @@ class FidInceptionGolden : public ::testing::Test {
   }
 
   static std::vector<float> golden(const char* name, std::vector<hsize_t> expected_dims) {
-    std::vector<hsize_t> dims;
-    std::vector<float> values = read_float_dataset(testing::shared_dir() / kGolden, name, dims);
-    EXPECT_EQ(dims, expected_dims) << name;
-    return values;
+    io::testing::GoldenTensor tensor =
+        io::testing::read_float_dataset((testing::shared_dir() / kGolden).string(), name);
+    EXPECT_EQ(tensor.dims, expected_dims) << name;
+    return std::move(tensor.data);
   }
 };
 

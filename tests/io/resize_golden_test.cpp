@@ -13,6 +13,7 @@
 #include "gensweep/io/decode.h"
 #include "gensweep/io/float_image.h"
 #include "gensweep/io/resize.h"
+#include "h5_test_util.h"
 #include "test_util.h"
 
 namespace gensweep::io {
@@ -20,38 +21,13 @@ namespace {
 
 constexpr const char* kGolden = "golden/cifar10_surrogate_inception/data.h5";
 
-// Reads a float32 dataset whole; empty on failure (the test then fails with the name).
-std::vector<float> read_float_dataset(const std::string& file, const char* name,
-                                      std::vector<hsize_t>& dims) {
-  std::vector<float> data;
-  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return data;
-  const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d >= 0) {
-    const hid_t space = H5Dget_space(d);
-    const int rank = H5Sget_simple_extent_ndims(space);
-    dims.assign(static_cast<std::size_t>(std::max(rank, 0)), 0);
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    hsize_t count = 1;
-    for (hsize_t n : dims)
-      count *= n;
-    data.resize(count);
-    if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) data.clear();
-    H5Sclose(space);
-    H5Dclose(d);
-  }
-  H5Fclose(f);
-  return data;
-}
-
 TEST(PytorchFidPreprocessing, MatchesGoldenTensorsBitExactly) {
   GENSWEEP_REQUIRE_SHARED(kGolden);
   GENSWEEP_REQUIRE_SHARED("data/cifar10-test-846/0002.png");
-  std::vector<hsize_t> dims;
-  const std::vector<float> golden =
-      read_float_dataset((gensweep::testing::shared_dir() / kGolden).string(),
-                         "preproc_pytorch_fid_first3_NCHW", dims);
-  ASSERT_EQ(dims, (std::vector<hsize_t>{3, 3, 299, 299}));
+  const io::testing::GoldenTensor tensor = io::testing::read_float_dataset(
+      (gensweep::testing::shared_dir() / kGolden).string(), "preproc_pytorch_fid_first3_NCHW");
+  ASSERT_EQ(tensor.dims, (std::vector<hsize_t>{3, 3, 299, 299}));
+  const std::vector<float>& golden = tensor.data;
   ASSERT_EQ(golden.size(), 3u * 3 * 299 * 299);
 
   const std::size_t per_image = 3 * 299 * 299;
