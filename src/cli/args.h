@@ -18,7 +18,7 @@ class Args {
   const std::vector<std::string>& positional() const { return positional_; }
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;  // the last one given
-  std::vector<std::string> values(const std::string& name) const;    // every one, in order
+  std::vector<std::string> values(const std::string& name) const;   // every one, in order
   // Exactly n positional arguments, else UsageError naming what is expected.
   void expect_positional(std::size_t n, const std::string& what) const;
   std::int64_t int_value(const std::string& name, std::int64_t fallback) const;

@@ -202,10 +202,10 @@ RunResults results_from_json(const nlohmann::json& doc) {
     // Optional: documents written before per-sample results existed have no such key.
     if (doc.contains("per_sample")) {
       for (const auto& p : doc.at("per_sample"))
-        r.per_sample.push_back({p.at("reference").get<std::string>(),
-                                p.at("evaluated").get<std::string>(),
-                                p.at("backbone").get<std::string>(), p.at("path").get<std::string>(),
-                                p.at("datasets").get<std::vector<std::string>>()});
+        r.per_sample.push_back(
+            {p.at("reference").get<std::string>(), p.at("evaluated").get<std::string>(),
+             p.at("backbone").get<std::string>(), p.at("path").get<std::string>(),
+             p.at("datasets").get<std::vector<std::string>>()});
     }
     r.warnings = doc.at("warnings").get<std::vector<std::string>>();
     return r;

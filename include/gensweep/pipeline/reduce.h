@@ -11,7 +11,7 @@
 namespace gensweep::pipeline {
 
 struct ReductionOutput {
-  std::vector<report::MetricEntry> entries;         // task order, each task's metrics in job order
+  std::vector<report::MetricEntry> entries;       // task order, each task's metrics in job order
   std::vector<report::PerSampleFile> per_sample;  // written by rank 0
 };
 
