@@ -20,6 +20,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "backbone";
     case ErrorKind::kInterrupted:
       return "interrupted";
+    case ErrorKind::kScheduler:
+      return "scheduler";
     case ErrorKind::kInternal:
       return "internal";
   }
@@ -42,6 +44,8 @@ int exit_code_for(ErrorKind kind) {
       return 7;
     case ErrorKind::kComm:
       return 8;
+    case ErrorKind::kScheduler:
+      return 9;
     case ErrorKind::kInterrupted:
       return 75;  // EX_TEMPFAIL: run again to resume
     case ErrorKind::kInternal:

@@ -20,6 +20,7 @@ enum class ErrorKind {
   kNumerical,    // non-finite input, impossible decomposition
   kBackbone,     // weights file, network definition, inference
   kInterrupted,  // a termination signal asked the job to stop after flushing
+  kScheduler,    // Slurm missing, unreachable or refusing a submission
   kInternal,     // a broken invariant: a bug in gensweep
 };
 
@@ -52,6 +53,7 @@ GENSWEEP_DEFINE_ERROR(CommError, kComm);
 GENSWEEP_DEFINE_ERROR(NumericalError, kNumerical);
 GENSWEEP_DEFINE_ERROR(BackboneError, kBackbone);
 GENSWEEP_DEFINE_ERROR(InterruptedError, kInterrupted);
+GENSWEEP_DEFINE_ERROR(SchedulerError, kScheduler);
 GENSWEEP_DEFINE_ERROR(InternalError, kInternal);
 
 #undef GENSWEEP_DEFINE_ERROR
