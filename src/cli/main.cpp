@@ -31,6 +31,9 @@ commands:
   validate JOB       check a job file; print its resolved form and config hash
   inspect STORE      show a feature store's shape, provenance, progress and failures
   compare REF EVAL   compare two image folders, stores or feature files (.npy, .h5:/dataset)
+  submit JOB         submit the job to Slurm: an array of extraction jobs for unfinished
+                     stores, then a reduction job that depends on it
+  status JOB         stores (complete, partial, failed and why), results and Slurm jobs
 
 Run alone, or under mpirun / srun to share the work across ranks.
 
@@ -43,6 +46,7 @@ exit codes:
   6   backbone error: weights, network or device
   7   numerical error: non-finite features, impossible decomposition
   8   error on another MPI rank or in communication
+  9   Slurm missing, unreachable or refusing a submission
   70  internal error (a bug: please report it)
   75  interrupted by SIGTERM/SIGUSR1/SIGINT after saving finished work: run again to resume
 )";
@@ -90,6 +94,8 @@ int main(int argc, char** argv) {
     if (command == "validate") return gensweep::cli::command_validate(args, comm);
     if (command == "inspect") return gensweep::cli::command_inspect(args, comm);
     if (command == "compare") return gensweep::cli::command_compare(args, comm);
+    if (command == "submit") return gensweep::cli::command_submit(args, comm);
+    if (command == "status") return gensweep::cli::command_status(args, comm);
     throw gensweep::UsageError(fmt::format("unknown command '{}' (see gensweep --help)", command));
   } catch (const gensweep::Error& e) {
     // CommError messages already carry each failing rank's text; print them once, on rank 0.

@@ -3,7 +3,7 @@
 // Errors come in a fixed order, so a file with several problems always reports the same one
 // first: TOML syntax; top-level keys; [job]; [compute]; each [[datasets]] table; each
 // [[backbones]] table; dataset references (bases, cycles, features backbones); each
-// [[comparisons]] table with its references.
+// [[comparisons]] table with its references; [slurm].
 
 #include <algorithm>
 #include <array>
@@ -172,8 +172,8 @@ class JobParser {
             const std::filesystem::path& presets_file) {
     doc_ = parse_document(job_text, job_file);
     TableReader root(doc_->root, *doc_, "");
-    static constexpr std::array<std::string_view, 5> kRootKeys = {"job", "compute", "datasets",
-                                                                  "backbones", "comparisons"};
+    static constexpr std::array<std::string_view, 6> kRootKeys = {
+        "job", "compute", "datasets", "backbones", "comparisons", "slurm"};
     root.check_keys(kRootKeys);
 
     job_.job_file = std::filesystem::absolute(job_file).lexically_normal();
@@ -192,6 +192,10 @@ class JobParser {
     check_dataset_references();
     for (TableReader& table : array_of_tables(root, "comparisons"))
       parse_comparison(table);
+    if (auto slurm = root.get("slurm"))
+      job_.slurm = parse_slurm_section(slurm->as_table());
+    else
+      job_.slurm.where = SourceLocation{doc_->file, 0, 0};
     return std::move(job_);
   }
 

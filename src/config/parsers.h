@@ -9,6 +9,7 @@
 #include "gensweep/config/backbone.h"
 #include "gensweep/config/dataset.h"
 #include "gensweep/config/loader.h"
+#include "gensweep/config/slurm.h"
 #include "toml_reader.h"
 
 namespace gensweep::config::detail {
@@ -64,5 +65,10 @@ void check_file(const Value& value, const std::filesystem::path& path);
 
 // A preset directory holds backbones.toml; a path to a file names the presets file itself.
 std::filesystem::path presets_file_in(const std::filesystem::path& presets);
+
+// A job's [slurm] table, and the option keys it shares with [sites.<name>] presets
+// (slurm_settings.cpp).
+SlurmSection parse_slurm_section(TableReader table);
+SlurmOptions parse_slurm_options(TableReader& table);
 
 }  // namespace gensweep::config::detail

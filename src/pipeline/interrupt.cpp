@@ -6,8 +6,10 @@
 namespace gensweep::pipeline {
 namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_signal(int) {
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int sig) {
   g_interrupted = 1;
+  g_signal = sig;
 }
 }  // namespace
 
@@ -21,11 +23,15 @@ void install_interrupt_handlers() {
 bool interrupt_requested() {
   return g_interrupted != 0;
 }
+int interrupt_signal() {
+  return g_signal;
+}
 void request_interrupt() {
   g_interrupted = 1;
 }
 void clear_interrupt() {
   g_interrupted = 0;
+  g_signal = 0;
 }
 
 }  // namespace gensweep::pipeline

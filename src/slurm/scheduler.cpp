@@ -19,8 +19,10 @@ std::string trimmed(std::string text) {
 
 std::string joined(const std::vector<std::string>& ids) {
   std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ",") + id;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
   return out;
 }
 
@@ -67,8 +69,8 @@ std::map<std::string, JobState> query_jobs(const std::vector<std::string>& job_i
   }
   // Accounting (slurmdbd) remembers finished jobs for longer; without it sacct fails, quietly.
   if (on_path("sacct")) {
-    ProcessResult a = run_process({"sacct", "-n", "-P", "-X", "-j", joined(job_ids), "-o",
-                                   "JobID,State,Reason"});
+    ProcessResult a =
+        run_process({"sacct", "-n", "-P", "-X", "-j", joined(job_ids), "-o", "JobID,State,Reason"});
     if (a.exit_code == 0) {
       for (const auto& line : split(a.out, '\n')) {
         auto fields = split(line, '|');
@@ -85,8 +87,8 @@ std::map<std::string, JobState> query_jobs(const std::vector<std::string>& job_i
 
 bool is_active(const JobState& job) {
   static const std::set<std::string> kActive = {
-      "PENDING",  "RUNNING",   "CONFIGURING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD",
-      "REQUEUE_FED", "RESIZING", "SUSPENDED", "STAGE_OUT",  "SIGNALING", "RESV_DEL_HOLD"};
+      "PENDING",     "RUNNING",  "CONFIGURING", "COMPLETING", "REQUEUED",  "REQUEUE_HOLD",
+      "REQUEUE_FED", "RESIZING", "SUSPENDED",   "STAGE_OUT",  "SIGNALING", "RESV_DEL_HOLD"};
   return kActive.count(job.state) > 0;
 }
 

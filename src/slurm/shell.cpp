@@ -25,9 +25,9 @@ std::string shell_command(const std::vector<std::string>& words) {
   for (const auto& w : words) {
     if (!out.empty()) out += ' ';
     // Plain words stay readable; anything else is quoted.
-    const bool plain = !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                                                         "OPQRSTUVWXYZ0123456789_-.,/:=%@+") ==
-                                         std::string::npos;
+    const bool plain = !w.empty() && w.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                         "OPQRSTUVWXYZ0123456789_-.,/:=%@+") == std::string::npos;
     out += plain ? w : shell_quote(w);
   }
   return out;
@@ -51,8 +51,10 @@ std::string assignment(const ScriptValue& v) {
   } else {
     line += "(";
     const auto& words = std::get<std::vector<std::string>>(v.value);
-    for (std::size_t i = 0; i < words.size(); ++i)
-      line += (i ? " " : "") + shell_quote(words[i]);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (i > 0) line += ' ';
+      line += shell_quote(words[i]);
+    }
     line += ")";
   }
   if (!v.comment.empty()) {

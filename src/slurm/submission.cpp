@@ -57,7 +57,8 @@ std::filesystem::path create_submission_dir(const std::filesystem::path& output_
     }
     GENSWEEP_CHECK(!ec, IoError, "cannot create '{}': {}", dir.string(), ec.message());
   }
-  throw IoError(fmt::format("cannot find a free submission directory name in '{}'", parent.string()));
+  throw IoError(
+      fmt::format("cannot find a free submission directory name in '{}'", parent.string()));
 }
 
 void write_submission(const Submission& s) {
@@ -143,9 +144,12 @@ ExtractionElement read_task(const std::filesystem::path& path, int index) {
 }
 
 void write_outcome(const std::filesystem::path& path, const ProcessOutcome& o) {
-  nlohmann::json j = {{"state", o.state},         {"exit_code", o.exit_code},
-                      {"error_kind", o.error_kind}, {"message", o.message},
-                      {"slurm_job_id", o.slurm_job_id}, {"host", o.host},
+  nlohmann::json j = {{"state", o.state},
+                      {"exit_code", o.exit_code},
+                      {"error_kind", o.error_kind},
+                      {"message", o.message},
+                      {"slurm_job_id", o.slurm_job_id},
+                      {"host", o.host},
                       {"finished_utc", o.finished_utc}};
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);

@@ -12,6 +12,7 @@
 #include "gensweep/config/backbone.h"
 #include "gensweep/config/dataset.h"
 #include "gensweep/config/metric_parameters.h"
+#include "gensweep/config/slurm.h"
 #include "gensweep/config/source_location.h"
 
 namespace gensweep::config {
@@ -67,6 +68,9 @@ struct Job {
   std::vector<DatasetConfig> datasets;
   std::vector<BackboneConfig> backbones;
   std::vector<ComparisonConfig> comparisons;
+  // [slurm]: how `gensweep submit` asks for resources. Not part of the config hash: where a job
+  // runs does not change its numbers.
+  SlurmSection slurm;
   SourceLocation where;  // the [job] header
 };
 

@@ -6,6 +6,8 @@
 namespace gensweep::pipeline {
 void install_interrupt_handlers();
 bool interrupt_requested();
+// The signal that asked to stop (SIGUSR1: Slurm's warning before a time limit), 0 when none.
+int interrupt_signal();
 // For tests.
 void request_interrupt();
 void clear_interrupt();
