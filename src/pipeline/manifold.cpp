@@ -20,7 +20,8 @@
 //
 // Passes (each one GEMM sweep over the pairs it needs):
 //   1. reference x reference: the reference radii for k_precision_recall, k_density_coverage and
-//      k_rarity (one k-NN with kk = max k + 1);
+//      k_rarity (one k-NN with kk = max k + 1); skipped when the caller gives them
+//      (ManifoldOptions::reference_radii, from the reference-structure cache);
 //   2. evaluated x evaluated (only for recall): the evaluated radii for k_precision_recall;
 //   3. evaluated x reference: precision, density, rarity, realism and the nearest reference per
 //      evaluated sample, coverage and recall per reference; KNN-GIQA in the same sweep (exact L1
@@ -161,6 +162,28 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   }
   const bool any_ball = pr || dc || rar;
   if (any_ball || giqa) GENSWEEP_CHECK(m >= 1, UsageError, "manifold: no evaluated features");
+  std::vector<int> ks;  // the radii pass 1 computes
+  if (pr) ks.push_back(options.k_precision_recall);
+  if (dc) ks.push_back(options.k_density_coverage);
+  if (rar) ks.push_back(options.k_rarity);
+  bool precomputed = any_ball && options.reference_radii != nullptr;
+  for (int k : ks) {
+    if (!precomputed) break;
+    auto it = options.reference_radii->find(k);
+    if (it == options.reference_radii->end()) {
+      precomputed = false;
+      break;
+    }
+    GENSWEEP_CHECK(static_cast<std::int64_t>(it->second.size()) == n, UsageError,
+                   "manifold: the precomputed reference radii for k = {} have {} values, the "
+                   "reference has {} rows",
+                   k, it->second.size(), n);
+    for (std::size_t i = 0; i < it->second.size(); ++i) {
+      GENSWEEP_CHECK(std::isfinite(it->second[i]) && it->second[i] >= 0, UsageError,
+                     "manifold: the precomputed reference radius for k = {} of row {} is {}", k, i,
+                     it->second[i]);
+    }
+  }
 
   const std::int64_t tile = options.tile_rows > 0 ? options.tile_rows : kDefaultTileRows;
   const int threads = options.threads > 0 ? options.threads : std::max(1, metrics::blas_threads());
@@ -177,9 +200,16 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   diag["evaluated_rows"] = m;
   diag["dim"] = dim;
 
-  // 1. Reference radii.
+  // 1. Reference radii (or the precomputed ones: copies of exact distances, the same bits).
   const Share ref_share = share_of(n, tile, comm.rank(), comm.size());
-  if (any_ball) {
+  if (precomputed) {
+    const auto& given = *options.reference_radii;
+    if (pr) result.radius_precision_recall = given.at(options.k_precision_recall);
+    if (dc) result.radius_density_coverage = given.at(options.k_density_coverage);
+    if (rar) result.radius_rarity = given.at(options.k_rarity);
+    result.reference_radii_precomputed = true;
+    diag["reference_knn"] = {{"precomputed", true}, {"k", ks}};
+  } else if (any_ball) {
     const auto t0 = Clock::now();
     int kmax = 0;
     if (pr) kmax = std::max(kmax, options.k_precision_recall);

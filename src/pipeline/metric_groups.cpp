@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <optional>
 
 #include "gensweep/core/error.h"
 #include "gensweep/metrics/blas_threads.h"
@@ -15,6 +17,7 @@
 #include "gensweep/metrics/kid.h"
 #include "gensweep/metrics/vendi.h"
 #include "gensweep/pipeline/manifold.h"
+#include "gensweep/pipeline/reference_cache.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -204,9 +207,27 @@ void compute_manifold_group(const GroupRequest& request, GroupResult& result) {
   }
   const auto reference = request.reference.row_source();
   const auto evaluated = request.evaluated.row_source();
+  // The reference radii from the reference-structure cache (collective: every rank gets the same
+  // answer), or computed in pass 1 and added to it.
+  std::vector<int> ks;
+  if (o.want_precision_recall) ks.push_back(o.k_precision_recall);
+  if (o.want_density_coverage) ks.push_back(o.k_density_coverage);
+  if (o.want_rarity) ks.push_back(o.k_rarity);
+  std::optional<Radii> cached;
+  if (request.reference_cache != nullptr && !ks.empty())
+    cached = request.reference_cache->radii(ks, request.reference.count(), request.comm);
+  if (cached) o.reference_radii = &*cached;
   // Decisions are exact (float64 re-checks), so BLAS threads cannot change a count or radius.
   metrics::ScopedBlasThreads threads(request.threads);
   ManifoldResult r = compute_manifold(*reference, *evaluated, o, request.comm);
+  if (request.reference_cache != nullptr && !ks.empty() && !r.reference_radii_precomputed) {
+    // Complete on every rank (compute_manifold assembles them everywhere).
+    Radii computed;
+    if (o.want_precision_recall) computed[o.k_precision_recall] = r.radius_precision_recall;
+    if (o.want_density_coverage) computed[o.k_density_coverage] = r.radius_density_coverage;
+    if (o.want_rarity) computed[o.k_rarity] = r.radius_rarity;
+    request.reference_cache->put_radii(computed, request.comm);
+  }
   if (!request.comm.is_root()) return;
 
   auto put = [&](const char* metric, double value, nlohmann::json diagnostics) {
@@ -251,46 +272,109 @@ void compute_manifold_group(const GroupRequest& request, GroupResult& result) {
   if (o.want_giqa_knn) out.reals["giqa_knn"] = std::move(r.giqa_knn);
 }
 
+namespace {
+
+// Rows as float64: projected by the reference PCA when there is one, else widened (exactly).
+std::vector<double> gmm_rows(const metrics::Pca& pca, FeatureView x) {
+  if (pca.dim_out > 0) return metrics::pca_transform_f64(pca, x);
+  return std::vector<double>(x.data, x.data + x.rows * x.cols);
+}
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0.0;
+  for (double x : v)
+    s += x;
+  return s / static_cast<double>(v.size());
+}
+
+// The reference side of metrics::giqa_gmm (the same calls in the same order, so the same bits):
+// the PCA on the reference rows when asked for, then the mixture on the (projected) rows.
+GmmFit fit_reference(FeatureView reference, const metrics::GmmOptions& options, double pca) {
+  GmmFit fit;
+  if (pca > 0) {
+    fit.pca = metrics::fit_pca(reference, pca);
+    const auto rows = metrics::pca_transform_f64(fit.pca, reference);
+    fit.model = metrics::fit_gmm(metrics::DoubleView{rows.data(), reference.rows, fit.pca.dim_out},
+                                 options);
+  } else {
+    fit.model = metrics::fit_gmm(reference, options);
+  }
+  return fit;
+}
+
+}  // namespace
+
 // GMM-GIQA (Gu et al. 2020), quality score and diversity score, metrics/gmm.h. giqa_gmm reports
 // the median of the per-sample log-densities (the per-sample scores are what GIQA is for; they go
-// to the per-sample file); qs their mean.
+// to the per-sample file); qs their mean. The reference fit (PCA and mixture) depends on the
+// reference rows and the fit parameters only: it comes from the reference-structure cache when
+// present. Computed as metrics::giqa_gmm does, bit for bit (tests/pipeline: reference_cache_test).
 void compute_gmm_group(const GroupRequest& request, GroupResult& result) {
   check_same_dimension(request, "giqa_gmm/qs/ds");
   const auto& p = group_params(request);
-  metrics::GiqaGmmOptions o;
-  o.gmm.components = p.integer("components");
-  o.gmm.reg_covar = p.number("reg_covar");
-  o.gmm.tol = p.number("tol");
-  o.gmm.max_iter = p.integer("max_iter");
-  o.gmm.seed = static_cast<std::uint64_t>(p.integer("seed"));
-  o.gmm.threads = request.threads;
-  o.pca_fraction = p.number("pca");
+  metrics::GmmOptions g;
+  g.components = p.integer("components");
+  g.reg_covar = p.number("reg_covar");
+  g.tol = p.number("tol");
+  g.max_iter = p.integer("max_iter");
+  g.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  g.threads = request.threads;
+  const double pca = p.number("pca");
   const bool diversity = wants(request, "ds");
-  auto r = metrics::giqa_gmm(request.reference.features().view(),
-                             request.evaluated.features().view(), o, diversity);
-  const nlohmann::json fit = {
-      {"components", r.reference_model.components},   {"pca_dim", r.pca_dim},
-      {"iterations", r.reference_model.iterations},   {"converged", r.reference_model.converged},
-      {"lower_bound", r.reference_model.lower_bound}, {"parameters", p.to_json()},
+  const FeatureView evaluated = request.evaluated.features().view();
+  // metrics::giqa_gmm's checks, with its messages.
+  GENSWEEP_CHECK(evaluated.rows >= 1, UsageError, "giqa-gmm: no evaluated rows to score");
+  GENSWEEP_CHECK(pca == 0 || (pca > 0 && pca <= 1), UsageError,
+                 "giqa-gmm: pca_fraction must be in (0, 1] (0: no PCA), got {}", pca);
+  GENSWEEP_CHECK(!diversity || evaluated.rows >= g.components, UsageError,
+                 "giqa-gmm: the diversity score fits {} components on the evaluated rows, but "
+                 "there are only {}",
+                 g.components, evaluated.rows);
+  const nlohmann::json fit_parameters = {
+      {"components", g.components}, {"reg_covar", g.reg_covar}, {"tol", g.tol},
+      {"max_iter", g.max_iter},     {"seed", g.seed},           {"pca", pca}};
+  std::shared_ptr<const GmmFit> fit;
+  if (request.reference_cache != nullptr) fit = request.reference_cache->gmm(fit_parameters);
+  if (!fit) {
+    fit =
+        std::make_shared<const GmmFit>(fit_reference(request.reference.features().view(), g, pca));
+    if (request.reference_cache != nullptr) request.reference_cache->put_gmm(fit_parameters, fit);
+  }
+  const std::int64_t dim = fit->model.dim;
+  const std::vector<double> ev = gmm_rows(fit->pca, evaluated);
+  const metrics::DoubleView ev_view{ev.data(), evaluated.rows, dim};
+  std::vector<double> scores = metrics::gmm_score_samples(fit->model, ev_view, g.threads);
+  const nlohmann::json facts = {
+      {"components", fit->model.components},   {"pca_dim", fit->pca.dim_out},
+      {"iterations", fit->model.iterations},   {"converged", fit->model.converged},
+      {"lower_bound", fit->model.lower_bound}, {"parameters", p.to_json()},
   };
   if (wants(request, "giqa_gmm")) {
-    std::vector<double> sorted = r.scores;
+    std::vector<double> sorted = scores;
     std::sort(sorted.begin(), sorted.end());
     const std::size_t n = sorted.size();
     const double median = n == 0  ? kNaN
                           : n % 2 ? sorted[n / 2]
                                   : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    result.values["giqa_gmm"] = {median, fit};
+    result.values["giqa_gmm"] = {median, facts};
   }
-  if (wants(request, "qs")) result.values["qs"] = {r.quality_score, fit};
-  if (wants(request, "ds")) {
-    nlohmann::json d = fit;
-    d["evaluated_fit"] = {{"iterations", r.evaluated_model.iterations},
-                          {"converged", r.evaluated_model.converged},
-                          {"lower_bound", r.evaluated_model.lower_bound}};
-    result.values["ds"] = {r.diversity_score, d};
+  if (wants(request, "qs")) result.values["qs"] = {mean_of(scores), facts};
+  if (diversity) {
+    // The mixture fitted on the evaluated rows (projected by the reference PCA) scores the
+    // reference rows.
+    const FeatureView reference = request.reference.features().view();
+    const metrics::GaussianMixture evaluated_model =
+        fit->pca.dim_out > 0 ? metrics::fit_gmm(ev_view, g) : metrics::fit_gmm(evaluated, g);
+    const std::vector<double> ref = gmm_rows(fit->pca, reference);
+    const double ds = mean_of(metrics::gmm_score_samples(
+        evaluated_model, metrics::DoubleView{ref.data(), reference.rows, dim}, g.threads));
+    nlohmann::json d = facts;
+    d["evaluated_fit"] = {{"iterations", evaluated_model.iterations},
+                          {"converged", evaluated_model.converged},
+                          {"lower_bound", evaluated_model.lower_bound}};
+    result.values["ds"] = {ds, d};
   }
-  result.per_sample.reals["giqa_gmm"] = std::move(r.scores);
+  result.per_sample.reals["giqa_gmm"] = std::move(scores);
 }
 
 // FD-infinity (Chong & Forsyth 2020), metrics/fd_infinity.h.

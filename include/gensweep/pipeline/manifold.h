@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -68,6 +69,11 @@ struct ManifoldOptions {
   std::int64_t tile_rows = 0;  // 0 = automatic (bounded memory)
   // Threads of this rank for the per-pair work (the GEMM uses BLAS's threads); 0 = BLAS's count.
   int threads = 0;
+  // Precomputed k-NN radii of the reference rows by k (pipeline/reference_cache.h), or null. When
+  // it holds every k the requested metrics need, pass 1 (reference x reference) is skipped and
+  // the results are bit for bit those of computing them: the radii are exact float64 distances.
+  // Must hold the same on every rank; each vector has one value per reference row (checked).
+  const std::map<int, std::vector<double>>* reference_radii = nullptr;
 };
 
 struct ManifoldResult {
@@ -87,6 +93,7 @@ struct ManifoldResult {
   std::vector<double> nn_distance;     // exact Euclidean distance to it
   // Per reference sample (length = reference rows), rank 0: k-NN radii.
   std::vector<double> radius_precision_recall, radius_density_coverage, radius_rarity;
+  bool reference_radii_precomputed = false;  // pass 1 was skipped (ManifoldOptions)
   // Diagnostics: counts of float64 re-checks, fallbacks, tile sizes, seconds per phase...
   nlohmann::json diagnostics = nlohmann::json::object();
 };

@@ -59,6 +59,8 @@ struct MetricValue {
   nlohmann::json diagnostics = nlohmann::json::object();
 };
 
+class ReferenceCache;  // pipeline/reference_cache.h
+
 struct GroupRequest {
   const FeatureSet& reference;
   const FeatureSet& evaluated;
@@ -66,6 +68,9 @@ struct GroupRequest {
   std::map<std::string, MetricParameters> parameters;  // one per requested member
   const dist::Comm& comm;  // every rank takes part in a collective group; others see a serial twin
   int threads = 1;         // threads this rank may use (BLAS stays at one: reproducible sums)
+  // The reference set's cached structures (k-NN radii, GMM fits), or null: groups that use one
+  // take it from there when present and add it when they compute it. Results are the same bits.
+  ReferenceCache* reference_cache = nullptr;
 };
 
 struct GroupResult {
