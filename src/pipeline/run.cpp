@@ -114,6 +114,7 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
     ReductionOutput reduced = run_reduction(plan, comm);
     results.entries = std::move(reduced.entries);
     results.per_sample = std::move(reduced.per_sample);
+    results.cache = reduced.cache;
   }
   if (!comm.is_root()) return results;
   results.job_name = plan.job_name;
