@@ -117,6 +117,14 @@ Ordered document(const RunResults& r) {
                                  {"backbone", p.backbone},
                                  {"path", p.path},
                                  {"datasets", p.datasets}});
+  if (r.cache) {
+    doc["cache"] = {{"directory", r.cache->directory},
+                    {"items", r.cache->items},
+                    {"reused", r.cache->reused},
+                    {"computed", r.cache->computed},
+                    {"reference_loaded", r.cache->reference_loaded},
+                    {"reference_computed", r.cache->reference_computed}};
+  }
   doc["warnings"] = r.warnings;
   return doc;
 }
@@ -206,6 +214,16 @@ RunResults results_from_json(const nlohmann::json& doc) {
             {p.at("reference").get<std::string>(), p.at("evaluated").get<std::string>(),
              p.at("backbone").get<std::string>(), p.at("path").get<std::string>(),
              p.at("datasets").get<std::vector<std::string>>()});
+    }
+    // Optional: documents of runs without a reduce stage, or written before the caches existed.
+    if (doc.contains("cache")) {
+      const auto& c = doc.at("cache");
+      r.cache = CacheSummary{c.at("directory").get<std::string>(),
+                             c.at("items").get<std::int64_t>(),
+                             c.at("reused").get<std::int64_t>(),
+                             c.at("computed").get<std::int64_t>(),
+                             c.at("reference_loaded").get<std::int64_t>(),
+                             c.at("reference_computed").get<std::int64_t>()};
     }
     r.warnings = doc.at("warnings").get<std::vector<std::string>>();
     return r;

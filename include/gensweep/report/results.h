@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,17 @@ struct PerSampleFile {
   bool operator==(const PerSampleFile&) const = default;
 };
 
+// What the reduce stage took from its caches instead of computing (docs/METRICS.md, "Caching").
+struct CacheSummary {
+  std::string directory{};              // <output>/cache
+  std::int64_t items = 0;               // reduction items: metric groups of comparisons
+  std::int64_t reused = 0;              // items taken from the row cache
+  std::int64_t computed = 0;            // items computed (items - reused)
+  std::int64_t reference_loaded = 0;    // reference structures read from side files
+  std::int64_t reference_computed = 0;  // reference structures computed (and written)
+  bool operator==(const CacheSummary&) const = default;
+};
+
 struct RunResults {
   std::string job_name{};
   std::string job_file{};
@@ -89,6 +101,7 @@ struct RunResults {
   std::vector<StoreSummary> stores{};
   std::vector<MetricEntry> entries{};
   std::vector<PerSampleFile> per_sample{};
+  std::optional<CacheSummary> cache{};  // runs with a reduce stage
   std::vector<std::string> warnings{};
   bool operator==(const RunResults&) const = default;
 };
