@@ -169,6 +169,17 @@ nlohmann::json settings_json(const config::SlurmSettings& s) {
           {"sbatch_options", s.sbatch_options}};
 }
 
+// An absolute log file pattern: Slurm expands %-sequences in the whole path (a relative one is
+// first joined to --chdir), so a '%' of the directory is written "%%".
+std::string log_pattern(const std::filesystem::path& submission_dir, const std::string& file) {
+  std::string dir;
+  for (char c : (submission_dir / "logs").string()) {
+    if (c == '%') dir += '%';
+    dir += c;
+  }
+  return dir + "/" + file;
+}
+
 std::filesystem::path self_executable() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -289,7 +300,7 @@ int command_submit(const std::vector<std::string>& argv, dist::Comm& comm) {
         fmt::format("--array=0-{}{}", elements.size() - 1,
                     settings.array_throttle > 0 ? fmt::format("%{}", settings.array_throttle) : ""),
         "--chdir=" + submission.dir.string(),
-        "--output=logs/extract-%A_%a.out",
+        "--output=" + log_pattern(submission.dir, "extract-%A_%a.out"),
         fmt::format("--nodes={}", settings.nodes),
         fmt::format("--ntasks-per-node={}", settings.tasks_per_node),
         "--time=" + settings.time,
@@ -306,7 +317,7 @@ int command_submit(const std::vector<std::string>& argv, dist::Comm& comm) {
   std::vector<std::string>& re = submission.reduce_command;
   re = {"--job-name=gensweep-" + plan.job_name + "-reduce",
         "--chdir=" + submission.dir.string(),
-        "--output=logs/reduce-%j.out",
+        "--output=" + log_pattern(submission.dir, "reduce-%j.out"),
         "--nodes=1",
         fmt::format("--ntasks={}", settings.reduce_tasks),
         "--time=" + settings.reduce_time,
