@@ -15,6 +15,9 @@ packages=(
   libturbojpeg0-dev libspng-dev libpng-dev
   # used only by tests and benchmarks
   python3-numpy python3-scipy python3-h5py python3-jsonschema
+  # a private single-node Slurm cluster for the slurm tests (scripts/slurm-local.sh); it runs its
+  # own munged and Slurm daemons, never the system services these packages install
+  slurm-wlm slurmctld slurmd slurm-client munge
 )
 
 missing=()
@@ -26,8 +29,23 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
+  # The munge, slurmctld and slurmd packages start their system services on installation where
+  # an init system runs. Nothing here needs them (slurm-local.sh starts private daemons), so keep
+  # them from starting, the Debian way: a policy-rc.d that says "no" (101), only while installing
+  # and only where there is none already (container images usually ship one).
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts while it installs packages\nexit 101\n' |
+      "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod 0755 "$policy"
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -e "$policy" ] && grep -q '^# scripts/setup.sh' "$policy"; then
+    "${sudo_cmd[@]}" rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 
 # Configure once; rebuilds are incremental (ccache makes fresh clones cheap too).
