@@ -74,11 +74,12 @@ if [ ! -d "$root_arg" ]; then
   esac
 fi
 ROOT="$(cd "$root_arg" && pwd -P)"
-# A start wipes ROOT/spool and ROOT/tmp: never do that to a directory that is not ours.
+# A start wipes ROOT/spool and ROOT/tmp: never do that to a directory that is not ours. Ours: it
+# has our marker, or our slurm.conf (written before the marker existed), or nothing at all.
 if [ ! -e "$ROOT/.slurm-local" ]; then
-  [ -z "$(ls -A "$ROOT")" ] ||
+  [ -z "$(ls -A "$ROOT")" ] || grep -qs '^# Private single-node cluster written by scripts/slurm-local.sh' "$ROOT/slurm.conf" ||
     die "$ROOT is not empty and not a slurm-local cluster directory (no .slurm-local in it): give a new or empty directory"
-  [ "$command" = start ] && echo "private Slurm cluster of scripts/slurm-local.sh" >"$ROOT/.slurm-local"
+  [ "$command" = status ] || echo "private Slurm cluster of scripts/slurm-local.sh" >"$ROOT/.slurm-local"
 fi
 
 CONF="$ROOT/slurm.conf"
