@@ -83,10 +83,14 @@ int command_status(const std::vector<std::string>& argv, dist::Comm& comm) {
           if (state.kind != pipeline::StoreState::Kind::kComplete) line.state = "failed";
           line.error = fmt::format("exit {} ({}): {}", outcome->exit_code, outcome->error_kind,
                                    outcome->message);
-        } else if (!active && line.slurm_state != "" && line.slurm_state != "COMPLETED" &&
+        } else if (!active && !line.slurm_state.empty() && line.slurm_state != "COMPLETED" &&
                    state.kind != pipeline::StoreState::Kind::kComplete) {
-          line.state = "failed";
-          line.error = fmt::format("Slurm ended the task: {}", line.slurm_state);
+          // Cancelled (scancel, or its array was cancelled) leaves a resumable store; the other
+          // endings are failures of the task.
+          if (line.slurm_state != "CANCELLED") line.state = "failed";
+          line.error =
+              fmt::format("Slurm ended the task: {}{}", line.slurm_state,
+                          line.slurm_state == "CANCELLED" ? " (submit again to resume)" : "");
         }
       }
     }

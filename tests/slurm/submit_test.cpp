@@ -29,6 +29,15 @@ CommandOutput gensweep(std::vector<std::string> args) {
   return run_command(args);
 }
 
+// `gensweep run` outside Slurm with the ranks the Slurm jobs use (site "local": 2 per element and
+// for the reduction), so the two must agree bit for bit. (LibTorch's CPU convolutions are not
+// invariant to the number of threads per rank, which the rank count sets; see bench/README.md.)
+CommandOutput run_locally(const std::filesystem::path& job, const std::filesystem::path& output) {
+  const std::string mpirun = std::string(GENSWEEP_MPIEXEC).empty() ? "mpirun" : GENSWEEP_MPIEXEC;
+  return run_command({mpirun, "-n", "2", GENSWEEP_BINARY, "run", job.string(), "--output",
+                      output.string(), "--quiet"});
+}
+
 json status_of(const std::filesystem::path& job, const std::filesystem::path& output) {
   const auto r = gensweep({"status", job.string(), "--output", output.string(), "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -81,7 +90,6 @@ void expect_same_values(const std::filesystem::path& a, const std::filesystem::p
   ASSERT_TRUE(ja.contains("entries") && jb.contains("entries"));
   ASSERT_EQ(ja["entries"].size(), jb["entries"].size());
   ASSERT_GT(ja["entries"].size(), 0u);
-  EXPECT_EQ(ja["config_hash"], jb["config_hash"]);
   for (std::size_t i = 0; i < ja["entries"].size(); ++i) {
     const json& x = ja["entries"][i];
     const json& y = jb["entries"][i];
@@ -203,7 +211,7 @@ TEST(SlurmSubmit, LeaderboardSweepMatchesLocalRunBitwise) {
 
   // The same job run locally, in one process.
   const auto local = dir / "local";
-  const auto r = gensweep({"run", job.string(), "--output", local.string(), "--quiet"});
+  const auto r = run_locally(job, local);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_values(sweep / "results.json", local / "results.json");
   for (const char* dataset : {"real", "noise16", "warm48"})
@@ -272,7 +280,7 @@ TEST(SlurmSubmit, CancelledTaskResumesWhenSubmittedAgain) {
 
   // And the result is the one a local run gets.
   const auto local = dir / "local";
-  const auto r = gensweep({"run", job.string(), "--output", local.string(), "--quiet"});
+  const auto r = run_locally(job, local);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_values(output / "results.json", local / "results.json");
   expect_same_features(output / "stores" / "a" / "wide.h5", local / "stores" / "a" / "wide.h5");
@@ -302,7 +310,7 @@ TEST(SlurmSubmit, SignalBeforeTimeLimitRequeuesAndResumes) {
   EXPECT_NE(text.find("(resumed): 96 of 96 images valid"), std::string::npos) << text;
 
   const auto local = dir / "local";
-  const auto r = gensweep({"run", job.string(), "--output", local.string(), "--quiet"});
+  const auto r = run_locally(job, local);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_values(output / "results.json", local / "results.json");
 }
