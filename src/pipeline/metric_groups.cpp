@@ -302,7 +302,37 @@ GmmFit fit_reference(FeatureView reference, const metrics::GmmOptions& options, 
   return fit;
 }
 
+metrics::GmmOptions gmm_options(const MetricParameters& p, int threads) {
+  metrics::GmmOptions g;
+  g.components = p.integer("components");
+  g.reg_covar = p.number("reg_covar");
+  g.tol = p.number("tol");
+  g.max_iter = p.integer("max_iter");
+  g.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  g.threads = threads;
+  return g;
+}
+
 }  // namespace
+
+nlohmann::json gmm_fit_parameters(const MetricParameters& p) {
+  const auto g = gmm_options(p, 1);
+  return {{"components", g.components}, {"reg_covar", g.reg_covar}, {"tol", g.tol},
+          {"max_iter", g.max_iter},     {"seed", g.seed},           {"pca", p.number("pca")}};
+}
+
+std::shared_ptr<const GmmFit> gmm_reference_fit(const FeatureSet& reference,
+                                                const MetricParameters& p, int threads,
+                                                ReferenceCache* cache) {
+  const nlohmann::json key = gmm_fit_parameters(p);
+  std::shared_ptr<const GmmFit> fit;
+  if (cache != nullptr) fit = cache->gmm(key);
+  if (fit) return fit;
+  fit = std::make_shared<const GmmFit>(
+      fit_reference(reference.features().view(), gmm_options(p, threads), p.number("pca")));
+  if (cache != nullptr) cache->put_gmm(key, fit);
+  return fit;
+}
 
 // GMM-GIQA (Gu et al. 2020), quality score and diversity score, metrics/gmm.h. giqa_gmm reports
 // the median of the per-sample log-densities (the per-sample scores are what GIQA is for; they go
@@ -312,13 +342,7 @@ GmmFit fit_reference(FeatureView reference, const metrics::GmmOptions& options, 
 void compute_gmm_group(const GroupRequest& request, GroupResult& result) {
   check_same_dimension(request, "giqa_gmm/qs/ds");
   const auto& p = group_params(request);
-  metrics::GmmOptions g;
-  g.components = p.integer("components");
-  g.reg_covar = p.number("reg_covar");
-  g.tol = p.number("tol");
-  g.max_iter = p.integer("max_iter");
-  g.seed = static_cast<std::uint64_t>(p.integer("seed"));
-  g.threads = request.threads;
+  const metrics::GmmOptions g = gmm_options(p, request.threads);
   const double pca = p.number("pca");
   const bool diversity = wants(request, "ds");
   const FeatureView evaluated = request.evaluated.features().view();
@@ -330,16 +354,8 @@ void compute_gmm_group(const GroupRequest& request, GroupResult& result) {
                  "giqa-gmm: the diversity score fits {} components on the evaluated rows, but "
                  "there are only {}",
                  g.components, evaluated.rows);
-  const nlohmann::json fit_parameters = {
-      {"components", g.components}, {"reg_covar", g.reg_covar}, {"tol", g.tol},
-      {"max_iter", g.max_iter},     {"seed", g.seed},           {"pca", pca}};
-  std::shared_ptr<const GmmFit> fit;
-  if (request.reference_cache != nullptr) fit = request.reference_cache->gmm(fit_parameters);
-  if (!fit) {
-    fit =
-        std::make_shared<const GmmFit>(fit_reference(request.reference.features().view(), g, pca));
-    if (request.reference_cache != nullptr) request.reference_cache->put_gmm(fit_parameters, fit);
-  }
+  const std::shared_ptr<const GmmFit> fit =
+      gmm_reference_fit(request.reference, p, request.threads, request.reference_cache);
   const std::int64_t dim = fit->model.dim;
   const std::vector<double> ev = gmm_rows(fit->pca, evaluated);
   const metrics::DoubleView ev_view{ev.data(), evaluated.rows, dim};

@@ -17,6 +17,7 @@
 #include "gensweep/store/external_features.h"
 #include "gensweep/store/feature_store.h"
 #include "gensweep/store/per_sample_file.h"
+#include "metric_groups.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -284,6 +285,38 @@ RowLookup look_up_rows(const Plan& plan, const std::vector<Item>& items,
   return out;
 }
 
+// Each GMM reference fit that the items to compute need is made once, before the items are dealt:
+// references are dealt round-robin, so one rank fits (or loads) every fit of a reference and is
+// the only writer of its side file; the items then find the fit in the side file. Best effort: a
+// fit that fails here is left to its items, whose errors name them.
+void prefit_gmm_references(const Plan& plan, const std::vector<Item>& items,
+                           const std::vector<std::uint8_t>& reused, FeatureSetCache& sets,
+                           ReferenceCaches& references, const dist::Comm& comm, int threads) {
+  // (reference, backbone) -> fit parameters (canonical text) -> the parameters
+  std::map<std::pair<std::string, std::string>, std::map<std::string, MetricParameters>> needed;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (reused[i] || std::string_view(items[i].group->name) != "gmm") continue;
+    const ReductionTask& task = plan.reduction[items[i].task];
+    MetricParameters p(items[i].metrics.front(), task.parameters);
+    needed[{task.reference, task.backbone}].emplace(gmm_fit_parameters(p).dump(), p);
+  }
+  if (needed.empty()) return;
+  std::size_t index = 0;
+  for (const auto& [reference, fits] : needed) {
+    if (static_cast<int>(index++ % static_cast<std::size_t>(comm.size())) != comm.rank()) continue;
+    for (const auto& [text, p] : fits) {
+      try {
+        gmm_reference_fit(sets.get(reference.first, reference.second), p, threads,
+                          references.get(reference.first, reference.second));
+      } catch (const std::exception& e) {
+        log::debug("reference fit of {} in {} left to its items: {}", reference.first,
+                   reference.second, e.what());
+      }
+    }
+  }
+  comm.barrier();  // the side files are written before any rank looks for them
+}
+
 // Adds each computed item to the row cache (after its per-sample file was written).
 void store_rows(const std::vector<Item>& items, const RowLookup& rows,
                 const std::vector<GroupResult>& results,
@@ -339,6 +372,8 @@ ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm) {
     log::info("row cache {}: {} of {} items reused, {} to compute", result_cache_dir(plan).string(),
               reused_count, items.size(), static_cast<std::int64_t>(items.size()) - reused_count);
   }
+
+  prefit_gmm_references(plan, items, reused, cache, references, comm, threads);
 
   // Groups one rank computes alone, dealt round-robin; then the collective ones, in order.
   std::vector<std::size_t> solo, collective;

@@ -330,7 +330,10 @@ std::optional<Radii> ReferenceCache::radii(const std::vector<int>& ks_in, std::i
         }
         if (!ok) {
           if (it != arrays->end())
-            log::info("reference cache {}: {} is malformed; recomputing it", path_.string(), name);
+            log::info(
+                "reference cache {}: {} does not fit {} reference rows or is malformed; "
+                "recomputing it",
+                path_.string(), name, rows);
           found = 0;
           break;
         }
