@@ -3,7 +3,8 @@
 // computation), compute_manifold with them skips its reference pass and gives the same results bit
 // for bit; a side file made for other inputs, damaged or foreign is ignored and replaced; the GMM
 // group gives metrics::giqa_gmm's numbers bit for bit whether its reference fit is computed, kept
-// in a side file or read back from one.
+// in a side file or read back from one; reference statistics are the store's, and the identity
+// that keys the caches follows the store's provenance and statistics.
 #include "gensweep/pipeline/reference_cache.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +19,10 @@
 #include "gensweep/core/random.h"
 #include "gensweep/dist/comm.h"
 #include "gensweep/metrics/gmm.h"
+#include "gensweep/pipeline/feature_set.h"
 #include "gensweep/pipeline/manifold.h"
 #include "gensweep/pipeline/metric_table.h"
+#include "gensweep/store/feature_store.h"
 #include "gensweep/store/side_file.h"
 #include "test_util.h"
 
@@ -275,6 +278,79 @@ TEST(ReferenceCache, DamagedOrForeignSideFileIsIgnoredAndReplaced) {
   EXPECT_FALSE(off.radii({3}, 16, comm).has_value());
   off.put_radii({{3, radii}}, comm);
   EXPECT_EQ(off.computed(), comm.is_root() ? 1 : 0);  // counted, nothing written
+}
+
+// A complete store of `rows` x `dim` Gaussian rows whose recorded statistics are `stats`.
+void write_store(const std::filesystem::path& path, const FeatureMatrix& x,
+                 const store::StoredStatistics& stats, const std::string& created) {
+  store::StoreLayout layout;
+  layout.rows = x.rows;
+  layout.dim = x.cols;
+  layout.unit_size = 8;
+  std::vector<std::string> ids;
+  for (std::int64_t i = 0; i < x.rows; ++i)
+    ids.push_back("img" + std::to_string(i));
+  auto st = store::FeatureStore::create(path, layout, ids,
+                                        {{"backbone", "test"},
+                                         {"backbone_identity", "t"},
+                                         {"dataset_fingerprint", "sha256:00"},
+                                         {"job_config_hash", "job-a"},
+                                         {"job_file", "a.toml"},
+                                         {"created_utc", created}});
+  const std::vector<std::uint8_t> valid(static_cast<std::size_t>(x.rows), 1);
+  for (std::int64_t u = 0; u < st.num_units(); ++u) {
+    const std::int64_t b = st.unit_begin(u), e = st.unit_end(u);
+    st.write_unit(u, FeatureView{x.row(b), e - b, x.cols},
+                  std::span<const std::uint8_t>(valid.data() + b, e - b), {});
+  }
+  st.write_statistics(stats);
+}
+
+// Reference statistics are the store's (written at extraction), never recomputed: a store whose
+// recorded mean is deliberately not its rows' mean gives the recorded one back. And the identity
+// that keys both caches follows the store's provenance and statistics, not the job that made it.
+TEST(ReferenceStatistics, ComeFromTheStoreAndKeyTheIdentity) {
+  testing::TempDir dir("gensweep-refstats");
+  const auto x = gaussian(20, 3, 9, 0.0);
+  store::StoredStatistics recorded{20, {42.0, -1.0, 0.5}, std::vector<double>(9, 0.0)};
+  for (int d = 0; d < 3; ++d)
+    recorded.scatter[static_cast<std::size_t>(d * 4)] = 19.0;  // covariance = identity
+  const auto path = dir.path() / "real.h5";
+  write_store(path, x, recorded, "2026-01-01T00:00:00Z");
+  const auto set = FeatureSet::from_store(path);
+  const auto& stats = set.stats();
+  EXPECT_EQ(stats.count, 20);
+  EXPECT_EQ(stats.mean(0), 42.0);
+  EXPECT_EQ(stats.mean(1), -1.0);
+  EXPECT_EQ(stats.mean(2), 0.5);
+
+  Plan plan;
+  plan.output_dir = dir.path();
+  DatasetPlan features;
+  features.id = "real";
+  features.features_spec = path.string() + ":/features";
+  plan.datasets.push_back(features);
+  const auto id = set_identity(plan, "real", "given");
+  EXPECT_EQ(id.at("dataset_fingerprint"), "sha256:00");
+  EXPECT_EQ(id.at("valid_rows"), "20");
+  EXPECT_EQ(id.at("statistics_sha256").size(), 64u);
+  EXPECT_EQ(id.count("job_config_hash"), 0u);  // a job that gains a dataset keeps the key
+  EXPECT_EQ(id.count("job_file"), 0u);
+  EXPECT_EQ(reference_cache_path(plan, "real", "given"),
+            dir.path() / "cache" / "reference" / "real__given.refcache.h5");
+  // Rebuilt with other statistics: another identity, even with the same created_utc.
+  recorded.mean[0] = 43.0;
+  write_store(path, x, recorded, "2026-01-01T00:00:00Z");
+  const auto rebuilt = set_identity(plan, "real", "given");
+  EXPECT_NE(rebuilt.at("statistics_sha256"), id.at("statistics_sha256"));
+  // A plain features file: its path, size and modification time.
+  const auto npy = dir.path() / "x.npy";
+  testing::write_text(npy, "not really numpy, but a file");
+  plan.datasets[0].features_spec = npy.string();
+  const auto file_id = set_identity(plan, "real", "given");
+  EXPECT_EQ(file_id.at("file"), std::filesystem::canonical(npy).string());
+  EXPECT_EQ(file_id.at("size"), "28");
+  EXPECT_FALSE(file_id.at("mtime_ns").empty());
 }
 
 // The GMM group (not collective: each rank runs it alone with the serial twin).
