@@ -10,6 +10,7 @@
 #include "gensweep/core/sha256.h"
 #include "gensweep/core/version.h"
 #include "gensweep/store/feature_store.h"
+#include "gensweep/store/statistics_digest.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -21,22 +22,21 @@ using cache_detail::parse_int64;
 constexpr std::string_view kStoreSuffix = ":/features";
 
 store::Attributes store_identity(const std::filesystem::path& path) {
-  auto st = store::FeatureStore::open_read(path);
-  GENSWEEP_CHECK(st.is_complete(), StoreError, "{}: the store is incomplete", path.string());
-  store::Attributes id = st.provenance();
+  store::Attributes id;
+  {
+    auto st = store::FeatureStore::open_read(path);
+    GENSWEEP_CHECK(st.is_complete(), StoreError, "{}: the store is incomplete", path.string());
+    id = st.provenance();
+    const auto valid = st.read_valid();
+    id["valid_rows"] = std::to_string(std::count(valid.begin(), valid.end(), std::uint8_t{1}));
+  }
   // These name the job that created the store; a job that gains a dataset reuses the store as is.
   id.erase("job_config_hash");
   id.erase("job_file");
-  const auto valid = st.read_valid();
-  id["valid_rows"] = std::to_string(std::count(valid.begin(), valid.end(), std::uint8_t{1}));
-  // The statistics are written when the store completes: their digest tells a rebuilt store from
-  // the old one even when both were created within the same second.
-  const auto stats = st.read_statistics();
-  GENSWEEP_CHECK(stats.has_value(), StoreError, "{}: the store has no statistics", path.string());
-  Sha256 h;
-  h.update(&stats->count, sizeof stats->count);
-  h.update(stats->mean.data(), stats->mean.size() * sizeof(double));
-  id["statistics_sha256"] = h.hex_digest();
+  // The statistics are written when the store completes: their digest (count and mean; the
+  // scatter is not read) tells a rebuilt store from the old one even when both were created within
+  // the same second.
+  id["statistics_sha256"] = store::statistics_digest(path);
   return id;
 }
 
