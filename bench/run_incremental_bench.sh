@@ -98,24 +98,26 @@ restore() {
 clear_caches() {
   rm -rf out/cache out/stores/real/*.refcache.h5
 }
-timed() {  # timed <log> : wall seconds of `gensweep reduce after.toml`
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$build/gensweep" reduce after.toml --quiet >/dev/null 2>"$1"
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
+timed() {  # timed <name> : "wall cpu" seconds of `gensweep reduce after.toml` (cpu = user + sys)
+  /usr/bin/time -f "%e %U %S" -o "$1.time" "$build/gensweep" reduce after.toml --quiet \
+    >/dev/null 2>"$1.log"
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$1.time"
 }
 
-inc=() full=()
+inc=() full=() inc_cpu=() full_cpu=()
 for r in $(seq 1 "$rounds"); do
   restore
-  inc+=("$(timed "incremental.$r.log")")
+  read -r wall cpu <<<"$(timed "incremental.$r")"
+  inc+=("$wall") inc_cpu+=("$cpu")
   grep -h "items:" "incremental.$r.log" | sed 's/^/  incremental: /'
   clear_caches
-  full+=("$(timed "full.$r.log")")
+  read -r wall cpu <<<"$(timed "full.$r")"
+  full+=("$wall") full_cpu+=("$cpu")
   grep -h "items:" "full.$r.log" | sed 's/^/  full:        /'
-  echo "round $r: incremental ${inc[-1]} s, full ${full[-1]} s"
+  echo "round $r: incremental ${inc[-1]} s (cpu ${inc_cpu[-1]} s), full ${full[-1]} s (cpu ${full_cpu[-1]} s)"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 mi=$(median "${inc[@]}") mf=$(median "${full[@]}")
-echo "median of $rounds: incremental $mi s, full recomputation $mf s, ratio $(echo "scale=3; $mf / $mi" | bc)x"
+ci=$(median "${inc_cpu[@]}") cf=$(median "${full_cpu[@]}")
+echo "median of $rounds: incremental $mi s (cpu $ci s), full recomputation $mf s (cpu $cf s)," \
+  "ratio $(echo "scale=2; $mf / $mi" | bc)x wall, $(echo "scale=2; $cf / $ci" | bc)x cpu"
