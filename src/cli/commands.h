@@ -20,8 +20,7 @@ int command_status(const std::vector<std::string>& args, dist::Comm& comm);
 
 // Reads and checks a job file on rank 0 and hands the same job to every rank (ConfigError on
 // every rank when it is wrong). presets_dir "" means default_presets_dir().
-config::Job load_job(const std::string& job_file, const std::string& presets_dir,
-                     dist::Comm& comm);
+config::Job load_job(const std::string& job_file, const std::string& presets_dir, dist::Comm& comm);
 
 // The default presets directory: $GENSWEEP_CONFIG_DIR, else configs/ next to the build tree or
 // the installed share/gensweep/configs.
