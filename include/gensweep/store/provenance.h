@@ -39,4 +39,15 @@ inline constexpr std::array<std::string_view, 4> kProvenanceKeysNotCompared = {
 // or nullopt when the store can be reused.
 std::optional<std::string> describe_mismatch(const Attributes& stored, const Attributes& expected);
 
+// The same comparison, structured: the first differing attribute (key order), what the store holds
+// (nullopt when the attribute is missing from it) and what the job expects.
+struct AttributeMismatch {
+  std::string key;
+  std::optional<std::string> stored;
+  std::string expected;
+  std::string message() const;  // the text describe_mismatch returns
+};
+std::optional<AttributeMismatch> find_mismatch(const Attributes& stored,
+                                               const Attributes& expected);
+
 }  // namespace gensweep::store
