@@ -60,6 +60,8 @@ class FolderSource final : public ImageSource {
     }
     return h.hex_digest();
   }
+  const io::ImageEntry* file_entry(std::int64_t i) const override { return &entries_[i]; }
+  std::filesystem::path files_root() const override { return root_; }
 
  private:
   std::filesystem::path root_;
@@ -92,6 +94,8 @@ class DerivedSource final : public ImageSource {
                                   base_->fingerprint_from(digests), io::describe(distortion_),
                                   distortion_.seed));
   }
+  const io::ImageEntry* file_entry(std::int64_t i) const override { return base_->file_entry(i); }
+  std::filesystem::path files_root() const override { return base_->files_root(); }
 
  private:
   std::shared_ptr<ImageSource> base_;

@@ -28,6 +28,12 @@ class ImageSource {
   virtual std::vector<std::string> content_digests(std::int64_t begin, std::int64_t end) const = 0;
   // Combines per-image digests (all of them, in order) into the dataset fingerprint.
   virtual std::string fingerprint_from(const std::vector<std::string>& digests) const = 0;
+  // The file image `index` is read from, so that its digest can be remembered against the file's
+  // stat record (input_digests.h); nullptr for images that come from no file of their own.
+  virtual const io::ImageEntry* file_entry(std::int64_t index) const = 0;
+  // The folder those files live in: the key of the input manifest shared by every dataset that
+  // reads the folder (windows of it, distortions of them).
+  virtual std::filesystem::path files_root() const = 0;
 };
 
 // Images in a folder tree, sorted by relative path, optionally a window [offset, offset + limit).
