@@ -133,7 +133,8 @@ int main(int argc, char** argv) try {
     pipeline::RunOptions run;
     run.quiet = true;
     t0 = Clock::now();
-    pipeline::run_extraction(plan, serial, run);
+    auto catalogue = pipeline::resolve_stores(plan, serial, {});
+    pipeline::run_extraction(plan, serial, run, catalogue);
     e2e_s.push_back(seconds_since(t0));
     fmt::print("round {}: forward-only {:.2f} s, end to end {:.2f} s\n", r + 1, forward_s.back(),
                e2e_s.back());

@@ -92,7 +92,9 @@ options:
   --per-sample FILE write per-sample results (rarity, giqa_knn, giqa_gmm, realism, nn_index,
                     nn_distance, reference_radius_k*) to this HDF5 file
   --json            print one JSON object: {{"metrics": {{name: value}}, "diagnostics": ...}}
-  --cache DIR       keep extracted stores in DIR and reuse them (default: a temporary directory)
+  --cache DIR       keep extracted stores in DIR and reuse them (default: a temporary directory);
+                    a store whose images or backbone changed since is recomputed, never used
+  --verify-inputs   hash every image file again instead of trusting their remembered digests
   --batch-size N    images per forward pass (default 64)
   --threads N       threads per process (default: cores / ranks)
   --presets DIR     directory holding backbones.toml
@@ -105,7 +107,7 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   Args args(
       "compare", argv,
       {"backbone", "metrics", "param", "per-sample", "cache", "batch-size", "threads", "presets"},
-      {"help", "json", "quiet"});
+      {"help", "json", "quiet", "verify-inputs"});
   if (args.flag("help")) {
     if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
     return 0;
@@ -197,6 +199,10 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   pipeline::install_interrupt_handlers();
   pipeline::RunOptions run_options;
   run_options.quiet = args.flag("quiet") || args.flag("json");
+  run_options.verify_inputs = args.flag("verify-inputs");
+  // --cache DIR is a cache: a store made from other inputs (images changed since) is recomputed,
+  // with a warning naming the attribute, never used.
+  run_options.rebuild = true;
   report::RunResults results = pipeline::run_job(plan, comm, run_options, {});
   if (comm.is_root() && args.value("per-sample")) {
     const std::filesystem::path target = std::filesystem::absolute(*args.value("per-sample"));

@@ -95,6 +95,8 @@ constexpr const char* kRunHelp = R"(usage: gensweep {0} JOB [options]
 options:
   --rebuild        recompute stores whose provenance no longer matches the job
                    (default: refuse, naming the attribute that differs)
+  --verify-inputs  read and hash every image file again instead of trusting the digests
+                   remembered with each file's size, times and inode (<output>/cache/inputs)
   --presets DIR    directory holding backbones.toml (default: [job] presets, then
                    $GENSWEEP_CONFIG_DIR, then the configs/ folder of this installation)
   --output DIR     write stores and results into DIR instead of the job's [job] output
@@ -174,7 +176,7 @@ void run_stages(const std::string& name, const Args& args, dist::Comm& comm);
 int command_run(const std::string& name, const std::vector<std::string>& argv, dist::Comm& comm) {
   const bool tasks_allowed = name == "extract";
   std::set<std::string> values = {"presets", "output", "status-file"};
-  std::set<std::string> flags = {"rebuild", "quiet", "help"};
+  std::set<std::string> flags = {"rebuild", "quiet", "verify-inputs", "help"};
   if (tasks_allowed) {
     values.insert({"tasks", "task"});
     flags.insert("requeue-on-signal");
@@ -237,6 +239,7 @@ void run_stages(const std::string& name, const Args& args, dist::Comm& comm) {
   pipeline::RunOptions options;
   options.rebuild = args.flag("rebuild");
   options.quiet = args.flag("quiet");
+  options.verify_inputs = args.flag("verify-inputs");
   pipeline::Stages stages;
   stages.extract = name != "reduce";
   stages.reduce = name != "extract";

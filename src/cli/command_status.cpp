@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "gensweep/core/error.h"
 #include "gensweep/pipeline/plan.h"
-#include "gensweep/pipeline/store_state.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/slurm/scheduler.h"
 #include "gensweep/slurm/submission.h"
 #include "slurm_job.h"
@@ -22,13 +22,15 @@ namespace {
 constexpr const char* kHelp = R"(usage: gensweep status JOB [--output DIR] [--presets DIR] [--json]
 
 Shows where the job stands:
-  stores       complete, partial (units done), missing, stale (needs --rebuild), failed (with
+  stores       complete, partial (units done), missing, stale (made from other inputs than
+               the job names: the attribute and both values; needs --rebuild), failed (with
                the error of the task that failed)
   results      whether results.json exists and belongs to this version of the job
   Slurm        the jobs of the latest `gensweep submit`: states of the extraction array's
                elements and of the reduction (and why it did not run)
 Reads the stores, the submission records under <output>/slurm and asks squeue (and sacct where
-accounting exists). --json prints the same as one JSON object.
+accounting exists); hashes only image files changed since they were last hashed, and writes
+nothing. --json prints the same as one JSON object.
 )";
 
 struct StoreLine {
@@ -66,7 +68,13 @@ int command_status(const std::vector<std::string>& argv, dist::Comm& comm) {
   // Stores, with the task of the latest submission that extracts each.
   std::vector<StoreLine> lines;
   std::map<std::string, int> counts;
-  for (const auto& state : pipeline::inspect_stores(plan)) {
+  // The one decision every command uses; status only reads (no manifest is written) and answers
+  // even when a backbone cannot be built (its stores then say why they cannot be checked).
+  pipeline::CatalogueOptions catalogue_options;
+  catalogue_options.inputs.write = false;
+  catalogue_options.tolerate_backbone_errors = true;
+  const auto catalogue = pipeline::resolve_stores(plan, comm, catalogue_options);
+  for (const auto& state : catalogue.stores) {
     StoreLine line;
     line.store = state;
     line.state = pipeline::state_name(state.kind);
@@ -160,6 +168,9 @@ int command_status(const std::vector<std::string>& argv, dist::Comm& comm) {
                              {"state", l.state},
                              {"units_done", l.store.units_done},
                              {"units", l.store.units},
+                             {"stale_attribute", l.store.stale_attribute},
+                             {"stored_value", l.store.stored_value},
+                             {"expected_value", l.store.expected_value},
                              {"slurm_job", l.slurm_job},
                              {"slurm_state", l.slurm_state},
                              {"error", l.error}});

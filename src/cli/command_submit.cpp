@@ -14,7 +14,7 @@
 #include "gensweep/core/error.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/pipeline/provenance.h"
-#include "gensweep/pipeline/store_state.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/report/atomic_file.h"
 #include "gensweep/slurm/scheduler.h"
 #include "gensweep/slurm/shell.h"
@@ -228,7 +228,9 @@ int command_submit(const std::vector<std::string>& argv, dist::Comm& comm) {
   std::vector<slurm::ExtractionElement> elements;
   std::vector<std::string> stale;
   int complete = 0;
-  for (const auto& state : pipeline::inspect_stores(plan)) {
+  // The same decision as every other command: a store made from other inputs is stale.
+  const auto catalogue = pipeline::resolve_stores(plan, comm, pipeline::CatalogueOptions{});
+  for (const auto& state : catalogue.stores) {
     using Kind = pipeline::StoreState::Kind;
     if (state.kind == Kind::kComplete) {
       ++complete;

@@ -16,6 +16,7 @@
 #include "gensweep/metrics/blas_threads.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/provenance.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/pipeline/store_statistics.h"
 #include "unit_result.h"
 
@@ -35,52 +36,22 @@ const char* status_name(StoreOutcome::Status status) {
 
 namespace {
 
-int threads_per_rank(const ComputeSettings& compute, const dist::Comm& comm) {
-  if (compute.threads > 0) return compute.threads;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(1, cores / comm.size());
-}
-
-// The dataset fingerprint from file contents: each rank hashes a round-robin share of the images,
-// rank 0 combines the digests in order and broadcasts the result.
-std::string dataset_fingerprint(const ImageSource& source, const dist::Comm& comm, int threads) {
-  const std::int64_t n = source.size();
-  auto mine = dist::round_robin_share(n, comm.rank(), comm.size());
-  std::vector<std::string> digests(mine.size());
-  parallel_for(static_cast<std::int64_t>(mine.size()), threads, [&](std::int64_t k) {
-    digests[k] = source.content_digests(mine[k], mine[k] + 1).front();
-  });
-  std::string packed;
-  for (const auto& d : digests)
-    packed += d;  // fixed 64-character hex digests
-  auto all = comm.gather({reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size()});
-  std::string fingerprint;
-  if (comm.is_root()) {
-    std::vector<std::string> ordered(static_cast<std::size_t>(n));
-    for (int r = 0; r < comm.size(); ++r) {
-      auto indices = dist::round_robin_share(n, r, comm.size());
-      std::string text(all[r].begin(), all[r].end());
-      for (std::size_t k = 0; k < indices.size(); ++k)
-        ordered[indices[k]] = text.substr(k * 64, 64);
-    }
-    fingerprint = source.fingerprint_from(ordered);
-  }
-  comm.broadcast(fingerprint);
-  return fingerprint;
-}
-
 struct OpenedStores {
   std::vector<std::optional<store::FeatureStore>> stores;  // rank 0 only
   std::vector<std::vector<std::uint8_t>> todo;             // [backbone][unit] 1 = compute
   std::vector<StoreOutcome::Status> status;
 };
 
-OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
+// Rank 0: opens (or creates) the store of every network for writing. The catalogue said what each
+// store was; a store opened for writing is checked again (check_store), since another process may
+// have changed it in between.
+OpenedStores open_stores(const Plan& plan,
                          const std::vector<std::unique_ptr<features::Backbone>>& nets,
-                         const DatasetPlan& dataset, const std::string& fingerprint,
+                         const DatasetPlan& dataset, const StoreCatalogue& catalogue,
                          const RunOptions& options) {
   OpenedStores out;
   const std::int64_t n = dataset.images->size();
+  const std::string& fingerprint = catalogue.datasets.at(dataset.id).fingerprint;
   store::StoreLayout layout;
   layout.rows = n;
   layout.unit_size = plan.compute.unit_size;
@@ -90,36 +61,33 @@ OpenedStores open_stores(const Plan& plan, const ExtractionTask& task,
   for (std::int64_t i = 0; i < n; ++i)
     ids.push_back(dataset.images->id(i));
 
-  for (std::size_t b = 0; b < nets.size(); ++b) {
-    const auto& info = nets[b]->info();
+  for (const auto& net : nets) {
+    const auto& info = net->info();
     layout.dim = info.dim;
-    auto path = plan.store_path(dataset.id, info.id);
-    auto expected = expected_provenance(plan, dataset, fingerprint, info, layout);
-    std::filesystem::create_directories(path.parent_path());
+    const auto path = plan.store_path(dataset.id, info.id);
+    const auto expected = expected_provenance(plan, dataset, fingerprint, info, layout);
+    const StoreState& known = catalogue.at(dataset.id, info.id);
     auto status = StoreOutcome::Status::kCreated;
     std::optional<store::FeatureStore> st;
-    if (std::filesystem::exists(path)) {
-      std::optional<std::string> problem;
-      try {
-        st.emplace(store::FeatureStore::open_write(path));
-        problem = store::describe_mismatch(st->provenance(), expected);
-      } catch (const StoreError& e) {
-        if (!options.rebuild) throw;
-        problem = e.what();
-      }
-      if (problem) {
+    if (known.kind == StoreState::Kind::kStale) {
+      log::warn("{}: rebuilding: {}", path.string(), known.problem);
+    } else if (known.kind != StoreState::Kind::kMissing) {
+      st.emplace(store::FeatureStore::open_write(path));
+      const StoreCheck check = check_store(*st, expected);
+      if (check.mismatch) {
         GENSWEEP_CHECK(options.rebuild, StoreError,
                        "{}: existing store does not match this job: {} (run with --rebuild to "
                        "recompute it, or remove the file)",
-                       path.string(), *problem);
-        log::warn("{}: rebuilding: {}", path.string(), *problem);
+                       path.string(), check.mismatch->message());
+        log::warn("{}: rebuilding: {}", path.string(), check.mismatch->message());
         st.reset();
+      } else {
+        status = check.kind == StoreState::Kind::kComplete ? StoreOutcome::Status::kReused
+                                                           : StoreOutcome::Status::kResumed;
       }
     }
-    if (st) {
-      status = st->is_complete() && st->has_statistics() ? StoreOutcome::Status::kReused
-                                                         : StoreOutcome::Status::kResumed;
-    } else {
+    if (!st) {
+      std::filesystem::create_directories(path.parent_path());
       st.emplace(
           store::FeatureStore::create(path, layout, ids, with_volatile_provenance(expected, plan)));
     }
@@ -216,14 +184,35 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
 }
 
 std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& task,
-                                       const dist::Comm& comm, const RunOptions& options) {
+                                       const dist::Comm& comm, const RunOptions& options,
+                                       StoreCatalogue& catalogue) {
   const DatasetPlan& dataset = plan.dataset(task.dataset);
   const ComputeSettings& compute = plan.compute;
-  const int threads = threads_per_rank(compute, comm);
+  const int threads = threads_per_rank(compute, comm.size());
   const std::int64_t n = dataset.images->size();
   const std::int64_t units = (n + compute.unit_size - 1) / compute.unit_size;
 
-  const std::string fingerprint = dataset_fingerprint(*dataset.images, comm, threads);
+  // Complete stores are reused as they are: no network is built for them.
+  std::vector<StoreOutcome> all(task.backbones.size());
+  std::vector<std::string> to_extract;
+  for (std::size_t b = 0; b < task.backbones.size(); ++b) {
+    const StoreState& state = catalogue.at(dataset.id, task.backbones[b]);
+    all[b].dataset = dataset.id;
+    all[b].backbone = task.backbones[b];
+    all[b].path = state.path;
+    all[b].images = n;
+    if (state.kind == StoreState::Kind::kComplete) {
+      all[b].status = StoreOutcome::Status::kReused;
+    } else {
+      to_extract.push_back(task.backbones[b]);
+    }
+  }
+  if (to_extract.empty()) return all;
+  // New stores record the fingerprint; resumed ones were checked against it.
+  const std::string fingerprint = dataset_digest(plan, comm, catalogue, dataset.id).fingerprint;
+  for (auto& o : all)
+    o.fingerprint = fingerprint;
+
   // LibTorch runs some layers through OpenBLAS (FID Inception: 7% slower with one BLAS thread), so
   // BLAS gets the rank's threads, as LibTorch does (metrics/blas_threads.h).
   const int blas_threads_before = metrics::blas_threads();
@@ -233,7 +222,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   std::vector<std::unique_ptr<features::Backbone>> nets;
   std::exception_ptr error;
   try {
-    for (const auto& id : task.backbones) {
+    for (const auto& id : to_extract) {
       const BackbonePlan& bp = plan.backbone(id);
       features::DeviceOptions device;
       device.device = compute.device;
@@ -249,7 +238,9 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   OpenedStores opened;
   if (comm.is_root()) {
     try {
-      opened = open_stores(plan, task, nets, dataset, fingerprint, options);
+      for (const auto& net : nets)
+        catalogue.backbones.insert_or_assign(net->info().id, net->info());
+      opened = open_stores(plan, nets, dataset, catalogue, options);
     } catch (...) {
       error = std::current_exception();
     }
@@ -274,14 +265,11 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
     }
   }
 
-  std::vector<StoreOutcome> outcomes(nets.size());
+  std::vector<StoreOutcome*> outcomes;  // the entries of `all` being extracted, in nets' order
   for (std::size_t b = 0; b < nets.size(); ++b) {
-    outcomes[b].dataset = dataset.id;
-    outcomes[b].backbone = nets[b]->info().id;
-    outcomes[b].path = plan.store_path(dataset.id, nets[b]->info().id);
-    outcomes[b].images = n;
-    outcomes[b].fingerprint = fingerprint;
-    if (comm.is_root()) outcomes[b].status = opened.status[b];
+    for (auto& o : all)
+      if (o.backbone == nets[b]->info().id) outcomes.push_back(&o);
+    if (comm.is_root()) outcomes[b]->status = opened.status[b];
   }
 
   std::int64_t pending_images = 0;
@@ -323,7 +311,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
             const std::int64_t dim = nets[b]->info().dim;
             opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim},
                                          r.valid, r.failures);
-            outcomes[b].units_computed += 1;
+            outcomes[b]->units_computed += 1;
           }
           progress.advance(r.rows);
         }
@@ -346,27 +334,39 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   // Close the writers before anyone opens the stores to read them.
   if (comm.is_root()) opened.stores.clear();
   comm.barrier();
-  for (std::size_t b = 0; b < nets.size(); ++b) {
-    ensure_store_statistics(outcomes[b].path, comm);
-    if (comm.is_root()) {
-      auto st = store::FeatureStore::open_read(outcomes[b].path);
-      auto valid = st.read_valid();
-      outcomes[b].valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
-      outcomes[b].failed = outcomes[b].images - outcomes[b].valid;
-    }
-  }
+  for (const auto* o : outcomes)
+    ensure_store_statistics(o->path, comm);
   metrics::set_blas_threads(blas_threads_before);
-  return outcomes;
+  return all;
 }
 
 }  // namespace
 
 std::vector<StoreOutcome> run_extraction(const Plan& plan, const dist::Comm& comm,
-                                         const RunOptions& options) {
+                                         const RunOptions& options, StoreCatalogue& catalogue) {
+  // Stale stores are refused before anything is extracted, all of them named at once.
+  if (!options.rebuild) {
+    std::vector<std::string> stale;
+    for (const auto& s : catalogue.stores) {
+      if (s.kind == StoreState::Kind::kStale)
+        stale.push_back(fmt::format("{}: existing store does not match this job: {}",
+                                    s.path.string(), s.problem));
+    }
+    GENSWEEP_CHECK(
+        stale.empty(), StoreError, "{}\n(run with --rebuild to recompute {}, or remove the file{})",
+        fmt::join(stale, "\n"), stale.size() == 1 ? "it" : "them", stale.size() == 1 ? "" : "s");
+  }
   std::vector<StoreOutcome> outcomes;
   for (const auto& task : plan.extraction) {
-    auto part = extract_task(plan, task, comm, options);
+    auto part = extract_task(plan, task, comm, options, catalogue);
     outcomes.insert(outcomes.end(), part.begin(), part.end());
+  }
+  // What the stores hold now: every later stage reads this catalogue.
+  refresh_stores(plan, comm, catalogue);
+  for (auto& o : outcomes) {
+    const StoreState& state = catalogue.at(o.dataset, o.backbone);
+    o.valid = state.valid;
+    o.failed = state.valid >= 0 ? o.images - state.valid : 0;
   }
   return outcomes;
 }

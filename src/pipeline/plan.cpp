@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <thread>
 
 #include "gensweep/config/canonical.h"
 #include "gensweep/config/job.h"
@@ -226,6 +227,16 @@ Plan make_plan(const config::Job& job) {
     plan.extraction.push_back({d.id, ordered});
   }
   return plan;
+}
+
+}  // namespace gensweep::pipeline
+
+namespace gensweep::pipeline {
+
+int threads_per_rank(const ComputeSettings& compute, int ranks) {
+  if (compute.threads > 0) return compute.threads;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, ranks));
 }
 
 }  // namespace gensweep::pipeline

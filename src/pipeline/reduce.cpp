@@ -68,13 +68,14 @@ class FeatureSetCache {
 // Per-rank reference-structure caches, one per (reference dataset, backbone).
 class ReferenceCaches {
  public:
-  explicit ReferenceCaches(const Plan& plan) : plan_(plan) {}
+  ReferenceCaches(const Plan& plan, const StoreCatalogue& catalogue)
+      : plan_(plan), catalogue_(catalogue) {}
   ReferenceCache* get(const std::string& dataset, const std::string& backbone) {
     auto key = dataset + "\n" + backbone;
     auto it = caches_.find(key);
     if (it == caches_.end()) {
-      auto identity = [plan = &plan_, dataset, backbone] {
-        return set_identity(*plan, dataset, backbone);
+      auto identity = [plan = &plan_, catalogue = &catalogue_, dataset, backbone] {
+        return set_identity(*plan, *catalogue, dataset, backbone);
       };
       it = caches_
                .emplace(key, std::make_unique<ReferenceCache>(
@@ -98,6 +99,7 @@ class ReferenceCaches {
 
  private:
   const Plan& plan_;
+  const StoreCatalogue& catalogue_;
   std::map<std::string, std::unique_ptr<ReferenceCache>> caches_;
 };
 
@@ -120,12 +122,6 @@ std::vector<Item> make_items(const Plan& plan) {
     }
   }
   return items;
-}
-
-int threads_per_rank(const Plan& plan, const dist::Comm& comm) {
-  if (plan.compute.threads > 0) return plan.compute.threads;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(1, cores / comm.size());
 }
 
 std::map<std::string, MetricParameters> item_parameters(const Plan& plan, const Item& item) {
@@ -192,8 +188,8 @@ struct RowLookup {
   std::vector<std::filesystem::path> paths;
 };
 
-RowLookup look_up_rows(const Plan& plan, const std::vector<Item>& items,
-                       std::vector<GroupResult>& results) {
+RowLookup look_up_rows(const Plan& plan, const StoreCatalogue& catalogue,
+                       const std::vector<Item>& items, std::vector<GroupResult>& results) {
   RowLookup out;
   out.keys.resize(items.size());
   out.reused.assign(items.size(), 0);
@@ -204,7 +200,7 @@ RowLookup look_up_rows(const Plan& plan, const std::vector<Item>& items,
     auto [it, inserted] = identities.try_emplace(dataset + "\n" + backbone);
     if (inserted) {
       try {
-        it->second = set_identity(plan, dataset, backbone);
+        it->second = set_identity(plan, catalogue, dataset, backbone);
       } catch (const std::exception& e) {
         log::info("row cache: {} in {} has no identity ({}); its rows are computed", dataset,
                   backbone, e.what());
@@ -349,11 +345,12 @@ std::filesystem::path per_sample_path(const Plan& plan, const ReductionTask& tas
          fmt::format("{}__vs__{}__{}.h5", task.evaluated, task.reference, task.backbone);
 }
 
-ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm) {
+ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm,
+                              const StoreCatalogue& catalogue) {
   const std::vector<Item> items = make_items(plan);
-  const int threads = threads_per_rank(plan, comm);
+  const int threads = threads_per_rank(plan.compute, comm.size());
   FeatureSetCache cache(plan);
-  ReferenceCaches references(plan);
+  ReferenceCaches references(plan, catalogue);
   // Bitwise reproducible numbers: see metrics/blas_threads.h. Groups whose results cannot depend
   // on the thread count (exact k-NN decisions) raise it themselves.
   metrics::ScopedBlasThreads one_blas_thread(1);
@@ -363,7 +360,7 @@ ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm) {
   // Row cache: rank 0 decides which items are reused (and holds their results); every rank
   // learns it, so that every rank skips the same collective groups.
   RowLookup rows;
-  if (comm.is_root()) rows = look_up_rows(plan, items, results);
+  if (comm.is_root()) rows = look_up_rows(plan, catalogue, items, results);
   std::vector<std::uint8_t> reused = rows.reused;
   comm.broadcast(reused);
   reused.resize(items.size(), 0);

@@ -9,8 +9,8 @@
 #include "gensweep/core/log.h"
 #include "gensweep/core/sha256.h"
 #include "gensweep/core/version.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/store/feature_store.h"
-#include "gensweep/store/statistics_digest.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -21,25 +21,6 @@ using cache_detail::parse_int64;
 
 constexpr std::string_view kStoreSuffix = ":/features";
 
-store::Attributes store_identity(const std::filesystem::path& path) {
-  store::Attributes id;
-  {
-    auto st = store::FeatureStore::open_read(path);
-    GENSWEEP_CHECK(st.is_complete(), StoreError, "{}: the store is incomplete", path.string());
-    id = st.provenance();
-    const auto valid = st.read_valid();
-    id["valid_rows"] = std::to_string(std::count(valid.begin(), valid.end(), std::uint8_t{1}));
-  }
-  // These name the job that created the store; a job that gains a dataset reuses the store as is.
-  id.erase("job_config_hash");
-  id.erase("job_file");
-  // The statistics are written when the store completes: their digest (count and mean; the
-  // scatter is not read) tells a rebuilt store from the old one even when both were created within
-  // the same second.
-  id["statistics_sha256"] = store::statistics_digest(path);
-  return id;
-}
-
 store::Attributes features_identity(const std::string& spec) {
   std::string file = spec;
   if (!std::filesystem::exists(file)) {
@@ -49,14 +30,14 @@ store::Attributes features_identity(const std::string& spec) {
   // A gensweep store given as "store.h5:/features": its provenance, as for image datasets.
   if (spec.size() > kStoreSuffix.size() &&
       spec.compare(spec.size() - kStoreSuffix.size(), kStoreSuffix.size(), kStoreSuffix) == 0) {
-    bool is_store = false;
+    std::optional<store::FeatureStore> st;
     try {
-      store::FeatureStore::open_read(file);
-      is_store = true;
+      st.emplace(store::FeatureStore::open_read(file));
     } catch (const StoreError&) {
     }
-    if (is_store) {
-      auto id = store_identity(file);
+    if (st) {
+      GENSWEEP_CHECK(st->is_complete(), StoreError, "{}: the store is incomplete", file);
+      auto id = store_identity(*st, file);
       id["features_spec"] = spec;
       return id;
     }
@@ -206,11 +187,14 @@ GmmFit decode_gmm(const std::string& parameters,
 
 }  // namespace
 
-store::Attributes set_identity(const Plan& plan, const std::string& dataset,
-                               const std::string& backbone) {
+store::Attributes set_identity(const Plan& plan, const StoreCatalogue& catalogue,
+                               const std::string& dataset, const std::string& backbone) {
   const DatasetPlan& d = plan.dataset(dataset);
-  if (d.has_images()) return store_identity(plan.store_path(dataset, backbone));
-  return features_identity(d.features_spec);
+  if (!d.has_images()) return features_identity(d.features_spec);
+  const StoreState& state = catalogue.at(dataset, backbone);
+  GENSWEEP_CHECK(state.kind == StoreState::Kind::kComplete, StoreError, "{}: the store is {}",
+                 state.path.string(), state_name(state.kind));
+  return state.identity;
 }
 
 std::filesystem::path reference_cache_path(const Plan& plan, const std::string& dataset,

@@ -14,8 +14,10 @@
 namespace gensweep::pipeline {
 namespace {
 
-// Dataset and backbone summaries from the stores themselves, so `reduce` alone reports the same.
-void summarize_stores(const Plan& plan, report::RunResults& results) {
+// Dataset and backbone summaries from the catalogue of the stores, so `reduce` alone reports the
+// same.
+void summarize_stores(const Plan& plan, const StoreCatalogue& catalogue,
+                      report::RunResults& results) {
   std::map<std::string, report::BackboneSummary> backbones;
   for (const auto& d : plan.datasets) {
     report::DatasetSummary ds;
@@ -24,27 +26,28 @@ void summarize_stores(const Plan& plan, report::RunResults& results) {
     for (const auto& task : plan.extraction) {
       if (task.dataset != d.id) continue;
       for (const auto& b : task.backbones) {
-        auto path = plan.store_path(d.id, b);
-        if (!std::filesystem::exists(path)) continue;
-        auto st = store::FeatureStore::open_read(path);
-        const auto& attrs = st.provenance();
-        auto valid = st.read_valid();
-        ds.images = st.layout().rows;
-        ds.valid = std::count(valid.begin(), valid.end(), std::uint8_t{1});
+        const StoreState& state = catalogue.at(d.id, b);
+        if (state.kind != StoreState::Kind::kComplete) continue;
+        const auto& attrs = state.identity;
+        auto attribute = [&](const char* key) {
+          auto it = attrs.find(key);
+          return it == attrs.end() ? std::string() : it->second;
+        };
+        ds.images = std::stoll(attribute("rows"));
+        ds.valid = state.valid;
         ds.failed = ds.images - ds.valid;
-        if (auto it = attrs.find("dataset_fingerprint"); it != attrs.end())
-          ds.fingerprint = it->second;
+        ds.fingerprint = attribute("dataset_fingerprint");
         report::BackboneSummary bs;
         bs.id = b;
-        bs.kind = attrs.count("backbone_kind") ? attrs.at("backbone_kind") : "";
-        bs.dim = st.layout().dim;
-        bs.identity = attrs.count("backbone_identity") ? attrs.at("backbone_identity") : "";
-        bs.preprocessing = attrs.count("preprocessing") ? attrs.at("preprocessing") : "";
+        bs.kind = attribute("backbone_kind");
+        bs.dim = std::stoll(attribute("feature_dim"));
+        bs.identity = attribute("backbone_identity");
+        bs.preprocessing = attribute("preprocessing");
         backbones.emplace(b, bs);
         report::StoreSummary ss;
         ss.dataset = d.id;
         ss.backbone = b;
-        ss.path = path.string();
+        ss.path = state.path.string();
         results.stores.push_back(ss);
       }
     }
@@ -90,9 +93,14 @@ void check_failure_budget(const Plan& plan, const std::vector<StoreOutcome>& out
 report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOptions& options,
                            const Stages& stages) {
   const auto start = std::chrono::steady_clock::now();
+  // Every store's state against the job, decided once; every stage reads it.
+  CatalogueOptions catalogue_options;
+  catalogue_options.inputs.verify = options.verify_inputs;
+  catalogue_options.threads = threads_per_rank(plan.compute, comm.size());
+  StoreCatalogue catalogue = resolve_stores(plan, comm, catalogue_options);
   std::vector<StoreOutcome> outcomes;
   if (stages.extract) {
-    outcomes = run_extraction(plan, comm, options);
+    outcomes = run_extraction(plan, comm, options, catalogue);
     std::exception_ptr error;
     if (comm.is_root()) {
       for (const auto& o : outcomes) {
@@ -110,8 +118,9 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   }
   report::RunResults results;
   if (!stages.reduce) return results;
+  require_complete(catalogue, stages.extract ? "run" : "reduce");
   {
-    ReductionOutput reduced = run_reduction(plan, comm);
+    ReductionOutput reduced = run_reduction(plan, comm, catalogue);
     results.entries = std::move(reduced.entries);
     results.per_sample = std::move(reduced.per_sample);
     results.cache = reduced.cache;
@@ -124,7 +133,7 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   results.git_commit = git_commit();
   results.created_utc = utc_now_iso8601();
   results.ranks = comm.size();
-  summarize_stores(plan, results);
+  summarize_stores(plan, catalogue, results);
   // Per-entry notes stay in each entry's diagnostics; the summary says how many entries share each
   // kind of note, so a 100-row table does not print 200 lines.
   std::map<std::string, int> note_counts;

@@ -7,6 +7,10 @@
 #include <cstdio>
 #include <fstream>
 
+#include <hdf5.h>
+
+#include <chrono>
+
 #include "gensweep/store/feature_store.h"
 
 namespace gensweep::testing {
@@ -50,6 +54,30 @@ void copy_cifar_images(const std::filesystem::path& dir, int first, int count) {
     std::filesystem::copy_file(source_dir() / "data" / "cifar10-846" / name, dir / name,
                                std::filesystem::copy_options::overwrite_existing);
   }
+}
+
+void set_store_attribute(const std::filesystem::path& store, const std::string& key,
+                         const std::string& value) {
+  const hid_t file = H5Fopen(store.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0) << store;
+  if (H5Aexists(file, key.c_str()) > 0) H5Adelete(file, key.c_str());
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t attribute = H5Acreate2(file, key.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT);
+  const char* text = value.c_str();
+  EXPECT_GE(H5Awrite(attribute, type, &text), 0);
+  H5Aclose(attribute);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(file);
+}
+
+void age_files(const std::filesystem::path& dir) {
+  const auto then = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) std::filesystem::last_write_time(e.path(), then);
 }
 
 FeatureMatrix read_store_features(const std::filesystem::path& path) {

@@ -23,6 +23,15 @@ CommandResult run_gensweep(const std::vector<std::string>& args, int ranks = 0,
 // Copies the first `count` images of the bundled CIFAR-10 set (data/cifar10-846) into `dir`.
 void copy_cifar_images(const std::filesystem::path& dir, int first, int count);
 
+// Overwrites one provenance attribute of a store (as a store written by another version of the
+// job would hold it): a variable-length UTF-8 string attribute on the root group.
+void set_store_attribute(const std::filesystem::path& store, const std::string& key,
+                         const std::string& value);
+
+// Ages every file under `dir` by a minute, so that the input manifest trusts their stat records
+// (pipeline/input_digests.h: files modified within 2 s of being hashed are hashed again).
+void age_files(const std::filesystem::path& dir);
+
 // All features of a store, as written (invalid rows included).
 FeatureMatrix read_store_features(const std::filesystem::path& store);
 

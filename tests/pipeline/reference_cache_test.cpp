@@ -331,7 +331,7 @@ TEST(ReferenceStatistics, ComeFromTheStoreAndKeyTheIdentity) {
   features.id = "real";
   features.features_spec = path.string() + ":/features";
   plan.datasets.push_back(features);
-  const auto id = set_identity(plan, "real", "given");
+  const auto id = set_identity(plan, StoreCatalogue{}, "real", "given");
   EXPECT_EQ(id.at("dataset_fingerprint"), "sha256:00");
   EXPECT_EQ(id.at("valid_rows"), "20");
   // The digest of the recorded count and mean (read without the scatter).
@@ -346,13 +346,13 @@ TEST(ReferenceStatistics, ComeFromTheStoreAndKeyTheIdentity) {
   // Rebuilt with other statistics: another identity, even with the same created_utc.
   recorded.mean[0] = 43.0;
   write_store(path, x, recorded, "2026-01-01T00:00:00Z");
-  const auto rebuilt = set_identity(plan, "real", "given");
+  const auto rebuilt = set_identity(plan, StoreCatalogue{}, "real", "given");
   EXPECT_NE(rebuilt.at("statistics_sha256"), id.at("statistics_sha256"));
   // A plain features file: its path, size and modification time.
   const auto npy = dir.path() / "x.npy";
   testing::write_text(npy, "not really numpy, but a file");
   plan.datasets[0].features_spec = npy.string();
-  const auto file_id = set_identity(plan, "real", "given");
+  const auto file_id = set_identity(plan, StoreCatalogue{}, "real", "given");
   EXPECT_EQ(file_id.at("file"), std::filesystem::canonical(npy).string());
   EXPECT_EQ(file_id.at("size"), "28");
   EXPECT_FALSE(file_id.at("mtime_ns").empty());

@@ -19,12 +19,14 @@
 
 #include "gensweep/dist/comm.h"
 #include "gensweep/pipeline/plan.h"
+#include "gensweep/pipeline/store_catalogue.h"
 
 namespace gensweep::pipeline {
 
 struct RunOptions {
-  bool rebuild = false;  // recreate stores whose provenance differs, instead of refusing
-  bool quiet = false;    // no progress lines
+  bool rebuild = false;        // recreate stores whose provenance differs, instead of refusing
+  bool quiet = false;          // no progress lines
+  bool verify_inputs = false;  // hash every image file again (input_digests.h)
 };
 
 struct StoreOutcome {
@@ -42,10 +44,12 @@ struct StoreOutcome {
 
 const char* status_name(StoreOutcome::Status status);
 
-// Runs every extraction task of the plan. Collective: every rank calls it. Outcomes are complete
-// on rank 0 (other ranks get the same list).
+// Runs every extraction task of the plan whose stores the catalogue (resolve_stores) does not
+// hold complete. Stale stores are refused (StoreError naming each store and attribute) unless
+// options.rebuild. Collective: every rank calls it. Leaves the catalogue refreshed (the stores as
+// they are now). Outcomes are complete on rank 0 (other ranks get the same list).
 std::vector<StoreOutcome> run_extraction(const Plan& plan, const dist::Comm& comm,
-                                         const RunOptions& options);
+                                         const RunOptions& options, StoreCatalogue& catalogue);
 
 // The number of units in a statistics block (a constant: statistics are bitwise a function of it).
 inline constexpr std::int64_t kStatisticsBlockUnits = 64;

@@ -75,4 +75,7 @@ struct Plan {
 
 Plan make_plan(const config::Job& job);
 
+// compute.threads, or when it is 0 the machine's cores shared by the ranks (at least 1).
+int threads_per_rank(const ComputeSettings& compute, int ranks);
+
 }  // namespace gensweep::pipeline

@@ -6,6 +6,7 @@
 #include "gensweep/dist/comm.h"
 #include "gensweep/pipeline/extract.h"
 #include "gensweep/pipeline/plan.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/report/results.h"
 
 namespace gensweep::pipeline {
@@ -29,7 +30,9 @@ struct ReductionOutput {
 // "cached": true and "cached_utc". Groups take reference-only structures (k-NN radii, GMM fits)
 // from the reference-structure cache (pipeline/reference_cache.h) and add the ones they compute.
 // Cached or not, every value is bit for bit the one a fresh computation gives.
-ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm);
+// Every store of `catalogue` must be complete (require_complete): their identities key the caches.
+ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm,
+                              const StoreCatalogue& catalogue);
 
 // <output>/per_sample/<evaluated>__vs__<reference>__<backbone>.h5
 std::filesystem::path per_sample_path(const Plan& plan, const ReductionTask& task);

@@ -42,6 +42,7 @@
 #include "gensweep/dist/comm.h"
 #include "gensweep/metrics/gmm.h"
 #include "gensweep/pipeline/plan.h"
+#include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/store/provenance.h"
 #include "gensweep/store/side_file.h"
 
@@ -65,9 +66,10 @@ struct GmmFit {
 // statistics' count and mean ("statistics": written when the store completes, so a rebuilt store
 // differs even within the second of its created_utc). Features datasets: the same for a file that
 // is a gensweep store, else the file's canonical path, size and modification time (ns).
-// Throws (StoreError, IoError) when the store or file cannot be read.
-store::Attributes set_identity(const Plan& plan, const std::string& dataset,
-                               const std::string& backbone);
+// Image datasets' identities come from the store catalogue (store_catalogue.h: store_identity),
+// which read them once. Throws (StoreError, IoError) when the store or file cannot be read.
+store::Attributes set_identity(const Plan& plan, const StoreCatalogue& catalogue,
+                               const std::string& dataset, const std::string& backbone);
 
 // Where the side file of `dataset` in `backbone` lives.
 std::filesystem::path reference_cache_path(const Plan& plan, const std::string& dataset,
