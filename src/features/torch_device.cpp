@@ -23,9 +23,10 @@ void apply_precision_policy() {
   context.setAllowTF32CuDNN(false);
   context.setDeterministicCuDNN(true);
   context.setBenchmarkCuDNN(false);
-  // Not torch.use_deterministic_algorithms: it makes ops without a deterministic kernel throw
-  // (and cuBLAS demand CUBLAS_WORKSPACE_CONFIG), and the inference ops the backbones run are
-  // deterministic on one stream once cuDNN's choice is.
+  // Not torch.use_deterministic_algorithms: it makes every op without a deterministic kernel throw
+  // (a TorchScript backbone may hold one) and cuBLAS demand CUBLAS_WORKSPACE_CONFIG, while
+  // PyTorch's list of nondeterministic ops names none of the forwards the built-in backbones run
+  // (convolution, batch norm, pooling, linear) once cuDNN is deterministic.
 }
 
 std::optional<int> choose_cuda_device(const DeviceOptions& options, int cuda_devices) {
