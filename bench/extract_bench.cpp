@@ -4,7 +4,7 @@
 // and JPEG. Target (issue 3): end to end >= 0.9x forward-only with 2 threads.
 //
 //   extract_bench --images DIR --backbone PRESET [--count N] [--threads 2] [--batch 32]
-//                 [--rounds 3] [--presets configs] [--set key=value ...]
+//                 [--rounds 3] [--presets configs] [--device cpu] [--set key=value ...]
 // --set adds a key to the backbone table (e.g. --set 'weights="/path/w.pth"').
 #include <fmt/format.h>
 
@@ -45,8 +45,9 @@ double median(std::vector<double> v) {
 }
 
 std::map<std::string, std::string> parse(int argc, char** argv, std::vector<std::string>& sets) {
-  std::map<std::string, std::string> a = {
-      {"count", "256"}, {"threads", "2"}, {"batch", "32"}, {"rounds", "3"}, {"presets", "configs"}};
+  std::map<std::string, std::string> a = {{"count", "256"},       {"threads", "2"},
+                                          {"batch", "32"},        {"rounds", "3"},
+                                          {"presets", "configs"}, {"device", "cpu"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key == "--set") {
@@ -76,12 +77,13 @@ int main(int argc, char** argv) try {
 
   // The job users would write, read through the same loader.
   std::string job = fmt::format(
-      "[job]\nname = \"bench\"\noutput = {}\n[compute]\nthreads = {}\nbatch_size = {}\n"
-      "unit_size = {}\n[[datasets]]\nid = \"images\"\nsource = \"folder\"\npath = {}\nlimit = {}\n"
+      "[job]\nname = \"bench\"\noutput = {}\n[compute]\ndevice = {}\nthreads = {}\n"
+      "batch_size = {}\nunit_size = {}\n"
+      "[[datasets]]\nid = \"images\"\nsource = \"folder\"\npath = {}\nlimit = {}\n"
       "[[datasets]]\nid = \"other\"\nsource = \"folder\"\npath = {}\nlimit = 2\n"
       "[[backbones]]\nid = \"net\"\npreset = {}\n",
-      config::toml_quote((work / "out").string()), threads, batch, batch * 4,
-      config::toml_quote(fs::absolute(a["images"]).string()), count,
+      config::toml_quote((work / "out").string()), config::toml_quote(a["device"]), threads, batch,
+      batch * 4, config::toml_quote(fs::absolute(a["images"]).string()), count,
       config::toml_quote(fs::absolute(a["images"]).string()), config::toml_quote(a["backbone"]));
   for (const auto& s : sets)
     job += s + "\n";
@@ -101,6 +103,7 @@ int main(int argc, char** argv) try {
   const std::int64_t n = dataset.images->size();
 
   features::DeviceOptions device;
+  device.device = a["device"];  // both measurements on the device the job names
   device.threads = threads;
   // Building the network (reading and hashing the weights file) is a fixed cost of every
   // extraction run; it is reported on its own so the ratio can be read for any image count.
@@ -161,8 +164,8 @@ int main(int argc, char** argv) try {
   };
   const double png_rate = decode_rate(pngs), jpeg_rate = decode_rate(jpegs);
 
-  fmt::print("\nbackbone {} ({}), {} images, batch {}, {} threads, median of {} rounds\n",
-             a["backbone"], info.preprocessing, n, batch, threads, rounds);
+  fmt::print("\nbackbone {} ({}) on {}, {} images, batch {}, {} threads, median of {} rounds\n",
+             a["backbone"], info.preprocessing, info.device, n, batch, threads, rounds);
   fmt::print("| measure | images/s |\n| --- | --- |\n");
   fmt::print("| forward only (preloaded tensors) | {:.1f} |\n", fwd);
   fmt::print("| end to end from files (gensweep extract) | {:.1f} |\n", e2e);

@@ -1,5 +1,6 @@
-# Every dependency comes from Debian 12's packages (see README "Setup"). Found once here; each
-# module links only the targets it owns.
+# Every dependency comes from Debian 12's packages (see README "Setup"), except that LibTorch may
+# be a CUDA build pointed to with -DCMAKE_PREFIX_PATH (README, "Building against a CUDA LibTorch").
+# Found once here; each module links only the targets it owns.
 
 find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
@@ -30,3 +31,28 @@ pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 
 find_package(Torch REQUIRED)
+# Say which LibTorch this build uses: Debian's is CPU-only, and a CUDA one is chosen by
+# CMAKE_PREFIX_PATH, so the configure log is where a wrong pick shows. Torch's config sets
+# CAFFE2_USE_CUDA only in CUDA builds (and fails there without a CUDA toolkit), and CUDA_VERSION
+# (FindCUDA, or taken from CUDAToolkit_VERSION by newer configs).
+if(CAFFE2_USE_CUDA)
+  if(CUDAToolkit_VERSION)
+    set(gensweep_torch_cuda "CUDA ${CUDAToolkit_VERSION}")
+  else()
+    set(gensweep_torch_cuda "CUDA ${CUDA_VERSION}")
+  endif()
+else()
+  set(gensweep_torch_cuda "CPU only, no CUDA")
+endif()
+message(STATUS "LibTorch ${Torch_VERSION} at ${TORCH_INSTALL_PREFIX} (${Torch_DIR}): "
+               "${gensweep_torch_cuda}")
+# Older PyTorch wheels ship a LibTorch built with the pre-C++11 libstdc++ ABI. Only the features
+# module would be compiled for it, while core, io and Debian's libraries use the C++11 ABI: every
+# std::string crossing between them would fail to link, or worse. Refuse it here, by name.
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR
+    "LibTorch at ${TORCH_INSTALL_PREFIX} uses the pre-C++11 libstdc++ ABI "
+    "(${TORCH_CXX_FLAGS}); gensweep and its Debian dependencies use the C++11 ABI. Use a LibTorch "
+    "built with the C++11 ABI: the cxx11-ABI libtorch archive, or a PyTorch whose "
+    "torch._C._GLIBCXX_USE_CXX11_ABI is True.")
+endif()

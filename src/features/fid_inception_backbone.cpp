@@ -156,11 +156,8 @@ class FidInceptionBackbone final : public Backbone {
  public:
   FidInceptionBackbone(const std::string& id, const StateDict& weights,
                        const std::string& weights_sha256, const FidInceptionOptions& o,
-                       const DeviceOptions& d, FidBatchNorm batch_norm)
-      : layer_(layer_spec(o.layer)),
-        resize_(o.resize),
-        batch_norm_(batch_norm),
-        device_(resolve_device(d)) {
+                       const DeviceOptions& d)
+      : layer_(layer_spec(o.layer)), resize_(o.resize), device_(resolve_device(d)) {
     info_.id = id;
     info_.kind = "fid-inception";
     info_.dim = layer_.dim;
@@ -171,9 +168,8 @@ class FidInceptionBackbone final : public Backbone {
             : "rgb8/255 -> bilinear(torch, align_corners=False) 299x299 (also at 299) -> 2x-1 -> "
               "chw";
     info_.identity =
-        sha256_hex(fmt::format("fid-inception/v1;layer={};resize={};weights={}{}", layer_.name,
-                               tf1 ? "tf1-bilinear" : "pytorch-bilinear", weights_sha256,
-                               batch_norm == FidBatchNorm::kBatch ? ";batch_norm=batch" : ""));
+        sha256_hex(fmt::format("fid-inception/v1;layer={};resize={};weights={}", layer_.name,
+                               tf1 ? "tf1-bilinear" : "pytorch-bilinear", weights_sha256));
     info_.device = device_.str();
     load(weights, o.weights.string());
   }
@@ -284,11 +280,6 @@ class FidInceptionBackbone final : public Backbone {
   torch::Tensor basic(const std::string& name, const torch::Tensor& x) const {
     const BasicConv& c = convs_.at(name);
     torch::Tensor y = torch::conv2d(x, c.weight, {}, c.stride, {c.ph, c.pw});
-    if (batch_norm_ == FidBatchNorm::kBatch) {
-      // Train mode without running statistics to update: normalise by the batch's own.
-      return torch::batch_norm(y, c.gamma, c.beta, {}, {}, /*training=*/true, 0.0, 1e-3, true)
-          .relu_();
-    }
     y = torch::batch_norm(y, c.gamma, c.beta, c.mean, c.var, /*training=*/false, /*momentum=*/0.0,
                           /*eps=*/1e-3, /*cudnn_enabled=*/true);
     return y.relu_();
@@ -377,7 +368,6 @@ class FidInceptionBackbone final : public Backbone {
 
   const LayerSpec& layer_;
   FidInceptionOptions::Resize resize_;
-  FidBatchNorm batch_norm_;
   torch::Device device_;
   BackboneInfo info_;
   std::map<std::string, BasicConv> convs_;
@@ -407,11 +397,12 @@ const std::vector<FidInceptionTensor>& fid_inception_tensors() {
   return tensors;
 }
 
-std::unique_ptr<Backbone> make_fid_inception_backbone(
-    const std::string& id, const StateDict& weights, const std::string& weights_sha256,
-    const FidInceptionOptions& options, const DeviceOptions& device, FidBatchNorm batch_norm) {
-  return std::make_unique<FidInceptionBackbone>(id, weights, weights_sha256, options, device,
-                                                batch_norm);
+std::unique_ptr<Backbone> make_fid_inception_backbone(const std::string& id,
+                                                      const StateDict& weights,
+                                                      const std::string& weights_sha256,
+                                                      const FidInceptionOptions& options,
+                                                      const DeviceOptions& device) {
+  return std::make_unique<FidInceptionBackbone>(id, weights, weights_sha256, options, device);
 }
 
 std::unique_ptr<Backbone> make_fid_inception_backbone(const std::string& id,

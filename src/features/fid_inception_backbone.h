@@ -31,19 +31,13 @@ std::unique_ptr<Backbone> make_fid_inception_backbone(const std::string& id,
                                                       const FidInceptionOptions& options,
                                                       const DeviceOptions& device);
 
-// How batch norm normalises. kRunning is the network: running statistics, PyTorch's eval mode,
-// as pytorch-fid runs it. kBatch normalises each forward batch by its own statistics (PyTorch's
-// train mode); it exists only so that tests can check the layer taps against golden block outputs
-// that were recorded with the model left in train mode (../shared/golden/cifar10_surrogate_
-// inception, pytorch_fid_block*_pooled_first5). Never a job option.
-enum class FidBatchNorm { kRunning, kBatch };
-
 // The same from weights already in memory: options.layer and options.resize choose the network's
 // output and input, options.weights only names the weights in error messages (expected_sha256 is
 // not used), and `weights_sha256` (the file's digest) goes into the identity.
-std::unique_ptr<Backbone> make_fid_inception_backbone(
-    const std::string& id, const StateDict& weights, const std::string& weights_sha256,
-    const FidInceptionOptions& options, const DeviceOptions& device,
-    FidBatchNorm batch_norm = FidBatchNorm::kRunning);
+std::unique_ptr<Backbone> make_fid_inception_backbone(const std::string& id,
+                                                      const StateDict& weights,
+                                                      const std::string& weights_sha256,
+                                                      const FidInceptionOptions& options,
+                                                      const DeviceOptions& device);
 
 }  // namespace gensweep::features

@@ -37,6 +37,9 @@ namespace gensweep::features {
 namespace {
 
 constexpr const char* kGolden = "golden/cifar10_surrogate_inception/data.h5";
+// pytorch-fid's pooled block outputs as it computes them (eval mode). data.h5's
+// pytorch_fid_block*_pooled_first5 are superseded by these (golden/README.md, "Correction").
+constexpr const char* kGoldenBlocks = "golden/cifar10_surrogate_inception/blocks_eval_first5.h5";
 constexpr const char* kWeights = "weights/surrogate-fid-inception.pth";
 constexpr const char* kWeightsSha256 =
     "d1498881ebe037a1592ae967152a7b2c511cb97ce18fae02372b42c790ecafed";
@@ -386,10 +389,11 @@ class FidInceptionGolden : public ::testing::Test {
     return result;
   }
 
-  static std::vector<float> golden(const char* name, std::vector<hsize_t> expected_dims) {
+  static std::vector<float> golden(const char* name, std::vector<hsize_t> expected_dims,
+                                   const char* file = kGolden) {
     io::testing::GoldenTensor tensor =
-        io::testing::read_float_dataset((testing::shared_dir() / kGolden).string(), name);
-    EXPECT_EQ(tensor.dims, expected_dims) << name;
+        io::testing::read_float_dataset((testing::shared_dir() / file).string(), name);
+    EXPECT_EQ(tensor.dims, expected_dims) << file << ": " << name;
     return std::move(tensor.data);
   }
 };
@@ -404,14 +408,25 @@ TEST_F(FidInceptionGolden, Pool3FeaturesOfAll846ImagesMatchPytorchFid) {
   expect_round_off(e);
 }
 
-// The golden block outputs were recorded with pytorch-fid's model left in train mode after the
-// surrogate's batch-norm calibration: each batch norm normalised the 5-image batch by its own
-// statistics. (Their "2048" rows differ from pytorch_fid_pool3_features_all846's first five by up
-// to 1.4, while eval-mode features match those to round-off; with batch statistics the blocks
-// match to round-off.) So this test runs the same 5-image batch in that mode: it checks where
-// each layer taps the network (after the first max pool, the second, Mixed_6e, pool3), and the
-// eval-mode arithmetic is checked on all 846 images above.
+// The block golden's "2048" rows are the pool3 golden's first five to the bit: both come from
+// the same eval-mode network on the same images, so the block golden is pytorch-fid's as it
+// computes FID. The block test below relies on this.
+TEST_F(FidInceptionGolden, EvalBlock2048GoldenIsThePool3GoldensFirstFiveRows) {
+  GENSWEEP_REQUIRE_SHARED(kGoldenBlocks);
+  const std::vector<float> block =
+      golden("pytorch_fid_block2048_pooled_first5", {5, 2048}, kGoldenBlocks);
+  std::vector<float> pool3 = golden("pytorch_fid_pool3_features_all846", {846, 2048});
+  ASSERT_EQ(block.size(), 5u * 2048);
+  ASSERT_EQ(pool3.size(), 846u * 2048);
+  pool3.resize(block.size());
+  EXPECT_EQ(std::memcmp(block.data(), pool3.data(), block.size() * sizeof(float)), 0);
+}
+
+// Where each layer taps the network (after the first max pool, the second, Mixed_6e, pool3), on
+// one 5-image batch in eval mode, as pytorch-fid's InceptionV3([0, 1, 2, 3]) returns the blocks
+// (adaptive average pooled). The arithmetic is also checked on all 846 images above.
 TEST_F(FidInceptionGolden, PooledBlocksOfTheFirstFiveImagesMatchPytorchFid) {
+  GENSWEEP_REQUIRE_SHARED(kGoldenBlocks);
   const StateDict weights = read_checkpoint(testing::shared_dir() / kWeights);
   std::vector<float> inputs;
   for (const auto& [layer, dim] : std::vector<std::pair<std::string, hsize_t>>{
@@ -419,11 +434,10 @@ TEST_F(FidInceptionGolden, PooledBlocksOfTheFirstFiveImagesMatchPytorchFid) {
     FidInceptionOptions o;
     o.weights = kWeights;
     o.layer = layer;
-    auto net = make_fid_inception_backbone("inc", weights, kWeightsSha256, o, cpu_threads(),
-                                           FidBatchNorm::kBatch);
+    auto net = make_fid_inception_backbone("inc", weights, kWeightsSha256, o, cpu_threads());
     if (inputs.empty()) inputs = preprocessed(*net, 5);
     const std::string name = "pytorch_fid_block" + layer + "_pooled_first5";
-    const std::vector<float> expected = golden(name.c_str(), {5, dim});
+    const std::vector<float> expected = golden(name.c_str(), {5, dim}, kGoldenBlocks);
     ASSERT_EQ(expected.size(), 5 * dim);
     const Errors e =
         compare(forward_in_batches(*net, inputs, 5, 5), expected, static_cast<std::int64_t>(dim));

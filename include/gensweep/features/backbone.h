@@ -98,7 +98,7 @@ using BackboneOptions =
 
 struct DeviceOptions {
   std::string device = "cpu";  // "cpu" | "auto" | "cuda" | "cuda:N"
-  int local_rank = 0;          // "auto" takes cuda:<local_rank> when a GPU is visible
+  int local_rank = 0;          // "auto" and "cuda" take cuda:<local_rank % visible GPUs>
   int threads = 1;             // intra-op threads for this process
 };
 
