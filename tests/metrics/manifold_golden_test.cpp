@@ -2,6 +2,7 @@
 // reference implementations (prdc, torch-fidelity, hichoe95/Rarity-Score, cientgu/GIQA):
 // tests/data/golden/<case> (small cases) and ../shared/golden/singular_d2048 (D = 2048) when
 // present. Nothing expected here comes from gensweep.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -65,7 +66,7 @@ void expect_prdc(const ManifoldResult& r, const nlohmann::json& e, bool with_den
 void check_prdc(const Golden& g) {
   for (int k : {3, 5}) {
     SCOPED_TRACE("k = " + std::to_string(k));
-    const auto& prdc = g.expected.at("prdc").at("k" + std::to_string(k));
+    const auto& prdc = g.expected.at("prdc").at(fmt::format("k{}", k));
     expect_prdc(run(g, only_prdc(k, false)), prdc.at("reference_float32_inputs"), true);
     // torch-fidelity's prc: inclusive; its values are float32 casts of count / M (one count is
     // >= 1 / M apart, far above the float32 rounding).
@@ -84,7 +85,7 @@ void check_rarity(const Golden& g) {
     o.want_precision_recall = o.want_density_coverage = o.want_giqa_knn = false;
     o.k_rarity = k;
     const auto r = run(g, o);
-    const auto& e = g.expected.at("rarity").at("k" + std::to_string(k));
+    const auto& e = g.expected.at("rarity").at(fmt::format("k{}", k));
     const auto expected = read_h5_doubles(g.h5, "rarity_k" + std::to_string(k) + "_scores");
     ASSERT_EQ(r.rarity.size(), expected.size());
     std::int64_t mismatches = 0;
