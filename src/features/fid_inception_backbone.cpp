@@ -198,7 +198,7 @@ class FidInceptionBackbone final : public Backbone {
       out[i] = resized.data[i] * 2.0f - 1.0f;
   }
 
-  void forward(const float* inputs, std::int64_t n, float* out) override {
+  void forward(const float* inputs, std::int64_t n, float* out) const override {
     if (n == 0) return;
     torch::InferenceMode guard;
     torch::Tensor x = torch::from_blob(const_cast<float*>(inputs), {n, 3, kInputSize, kInputSize},
