@@ -26,4 +26,7 @@ void copy_cifar_images(const std::filesystem::path& dir, int first, int count);
 // All features of a store, as written (invalid rows included).
 FeatureMatrix read_store_features(const std::filesystem::path& store);
 
+// Expects two stores to hold the same bits: features, validity, ids and statistics.
+void expect_same_store(const std::filesystem::path& a, const std::filesystem::path& b);
+
 }  // namespace gensweep::testing
