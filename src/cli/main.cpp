@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "gensweep/core/allocator.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
 #include "gensweep/core/version.h"
@@ -66,6 +67,9 @@ void ensure_passive_openmp(char** argv) {
 
 int main(int argc, char** argv) {
   ensure_passive_openmp(argv);
+  // Before anything allocates: LibTorch's large buffers are then reused instead of being unmapped
+  // and faulted back in on every batch (core/allocator.h).
+  gensweep::keep_freed_memory_for_reuse();
   std::unique_ptr<gensweep::dist::Environment> env;
   try {
     env = std::make_unique<gensweep::dist::Environment>(&argc, &argv);

@@ -159,6 +159,8 @@ std::string canonical_form(const Job& job) {
   w.out += "\n[compute]\n";
   w.line("batch_size", c.batch_size);
   w.line("threads", c.threads);
+  w.line("thread_layout",
+         toml_quote(std::string(kThreadLayoutNames[static_cast<std::size_t>(c.thread_layout)])));
   w.line("device", toml_quote(c.device.str()));
   w.line("unit_size", c.unit_size);
   w.line("max_failed_images", c.max_failed_images);

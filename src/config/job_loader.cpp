@@ -105,8 +105,9 @@ Device parse_device(const Value& value) {
 }
 
 ComputeConfig parse_compute(TableReader table) {
-  static constexpr std::array<std::string_view, 6> kKeys = {
-      "batch_size", "threads", "device", "unit_size", "max_failed_images", "max_image_pixels"};
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "batch_size", "threads",           "thread_layout",   "device",
+      "unit_size",  "max_failed_images", "max_image_pixels"};
   table.check_keys(kKeys);
   ComputeConfig c;
   c.where = table.where();
@@ -115,6 +116,9 @@ ComputeConfig parse_compute(TableReader table) {
         static_cast<int>(v->as_int(ComputeConfig::kMinBatchSize, ComputeConfig::kMaxBatchSize));
   if (auto v = table.get("threads"))
     c.threads = static_cast<int>(v->as_int(0, ComputeConfig::kMaxThreads));
+  if (auto v = table.get("thread_layout"))
+    c.thread_layout = static_cast<ThreadLayout>(
+        v->as_choice(kThreadLayoutNames, "thread layout", "thread layouts"));
   if (auto v = table.get("device")) c.device = parse_device(*v);
   if (auto v = table.get("unit_size"))
     c.unit_size =

@@ -22,6 +22,7 @@ class PixelsBackbone final : public Backbone {
     info_.preprocessing = fmt::format("rgb8/255 -> area {}x{} -> chw", size_, size_);
     info_.identity = sha256_hex(fmt::format("pixels/v1;size={}", size_));
     info_.device = "cpu";
+    info_.depends_on_batch = false;  // the preprocessed image is the feature vector
   }
   const BackboneInfo& info() const override { return info_; }
 
@@ -31,7 +32,7 @@ class PixelsBackbone final : public Backbone {
   }
 
   // The preprocessed image is the feature vector.
-  void forward(const float* inputs, std::int64_t n, float* out) override {
+  void forward(const float* inputs, std::int64_t n, float* out) const override {
     std::memcpy(out, inputs, sizeof(float) * static_cast<std::size_t>(n * info_.dim));
   }
 

@@ -61,7 +61,7 @@ class RandomCnnBackbone final : public Backbone {
       out[i] = resized.data[i] * 2.0f - 1.0f;
   }
 
-  void forward(const float* inputs, std::int64_t n, float* out) override {
+  void forward(const float* inputs, std::int64_t n, float* out) const override {
     torch::InferenceMode guard;
     const int s = options_.input_size;
     torch::Tensor x =

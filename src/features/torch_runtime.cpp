@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "gensweep/features/backbone.h"
+
 namespace gensweep::features {
 
 void configure_torch_threads(int threads) {
@@ -16,6 +18,13 @@ void configure_torch_threads(int threads) {
     }
   });
   if (threads > 0 && at::get_num_threads() != threads) at::set_num_threads(threads);
+}
+
+void set_intra_op_threads_of_this_thread(int threads) {
+  // Unconditionally: at::get_num_threads() is process-wide and may already say `threads` while
+  // this thread's OpenMP count (omp_set_num_threads, inside at::set_num_threads) is still the
+  // default.
+  if (threads > 0) at::set_num_threads(threads);
 }
 
 }  // namespace gensweep::features

@@ -208,7 +208,7 @@ class TorchscriptBackbone final : public Backbone {
     std::memcpy(out, x.data.data(), sizeof(float) * x.data.size());
   }
 
-  void forward(const float* inputs, std::int64_t n, float* out) override {
+  void forward(const float* inputs, std::int64_t n, float* out) const override {
     torch::Tensor y = run(inputs, n);
     GENSWEEP_CHECK(y.size(1) == info_.dim, BackboneError,
                    "backbone '{}': {} returned {}-dimensional features, {} before", info_.id,
@@ -218,7 +218,7 @@ class TorchscriptBackbone final : public Backbone {
 
  private:
   // forward() on [n, 3, s, s]; returns the selected output as contiguous CPU float32 [n, D].
-  torch::Tensor run(const float* inputs, std::int64_t n) {
+  torch::Tensor run(const float* inputs, std::int64_t n) const {
     torch::InferenceMode guard;
     const int s = options_.input_size;
     torch::Tensor x =
@@ -233,7 +233,10 @@ class TorchscriptBackbone final : public Backbone {
                                        first_line(what)));
     };
     try {
-      result = module_.forward(std::move(stack), kwargs_);
+      // Several threads may run this at once (backbone.h): a TorchScript method call is safe
+      // to share between threads (the graph executor locks its own plan cache); the module's
+      // state is read, not changed, by an exported inference network.
+      result = module_.get_method("forward")(std::move(stack), kwargs_);
     } catch (const c10::Error& e) {
       throw failed(e.what_without_backtrace());
     } catch (const std::exception& e) {

@@ -102,11 +102,33 @@ OpenedStores open_stores(const Plan& plan,
   return out;
 }
 
-// Decodes, preprocesses and runs every backbone on one unit, batch by batch.
+enum class UnitSchedule { kConcurrentBatches, kPipelined };
+
+// Concurrent single-threaded batches wherever the layout could change bits: on the CPU, unless the
+// job asked for the fast layout. A GPU's results do not depend on the CPU threads.
+UnitSchedule unit_schedule(const ComputeSettings& compute,
+                           const std::vector<std::unique_ptr<features::Backbone>>& nets) {
+  if (compute.thread_layout == ThreadLayout::kFast) return UnitSchedule::kPipelined;
+  for (const auto& net : nets) {
+    if (net->info().device != "cpu") return UnitSchedule::kPipelined;
+  }
+  return UnitSchedule::kConcurrentBatches;
+}
+
+// Decodes, preprocesses and runs every backbone on one unit, batch by batch. Batch boundaries are
+// fixed inside the unit (compute.batch_size), so the batches a network sees never depend on the
+// layout; how the rank's threads share the work does:
+// - UnitSchedule::kConcurrentBatches (CPU, the default): `threads` workers each take whole batches
+//   (decode, preprocess, every backbone's forward) with one intra-op thread per forward pass. A
+//   feature is then the same bits for any number of threads and ranks (LibTorch's multi-threaded
+//   CPU convolutions split their sums by thread count).
+// - UnitSchedule::kPipelined (a GPU, or compute.thread_layout = "fast"): one forward pass at a time
+//   with all the rank's threads inside it, the next batch decoded on the same threads meanwhile.
 UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
                         const ComputeSettings& compute,
                         const std::vector<std::unique_ptr<features::Backbone>>& nets,
-                        const std::vector<std::int32_t>& which, int threads) {
+                        const std::vector<std::int32_t>& which, int threads,
+                        UnitSchedule schedule) {
   const std::int64_t n = dataset.images->size();
   UnitResult r;
   r.unit = unit;
@@ -121,17 +143,17 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
   limits.max_pixels = compute.max_image_pixels;
   std::vector<std::string> reasons(static_cast<std::size_t>(r.rows));
 
-  // Decode + preprocess one batch into `inputs` (one buffer per backbone). One decode feeds every
-  // backbone. Batches touch disjoint rows of r.valid and reasons, so the next batch can be
-  // prepared while the current one runs through the networks.
+  // Decode + preprocess one batch into `inputs` (one buffer per backbone) on `decode_threads`. One
+  // decode feeds every backbone. Batches touch disjoint rows of r.valid, reasons and the features,
+  // so several batches can be in flight at once.
   using BatchInputs = std::vector<std::vector<float>>;
-  auto prepare = [&](std::int64_t start, BatchInputs& inputs) {
+  auto prepare = [&](std::int64_t start, BatchInputs& inputs, int decode_threads) {
     const std::int64_t count = std::min(compute.batch_size, r.rows - start);
     inputs.resize(which.size());
     for (std::size_t k = 0; k < which.size(); ++k) {
       inputs[k].assign(static_cast<std::size_t>(count * nets[which[k]]->info().input_size), 0.0f);
     }
-    parallel_for(count, threads, [&](std::int64_t j) {
+    parallel_for(count, decode_threads, [&](std::int64_t j) {
       const std::int64_t row = start + j;
       io::DecodeOutcome decoded = dataset.images->load(r.row_begin + row, limits);
       if (!decoded.ok) {
@@ -145,10 +167,10 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
       r.valid[row] = 1;
     });
   };
-  auto run_networks = [&](std::int64_t start, BatchInputs& inputs) {
+  auto run_networks = [&](std::int64_t start, const BatchInputs& inputs) {
     const std::int64_t count = std::min(compute.batch_size, r.rows - start);
     for (std::size_t k = 0; k < which.size(); ++k) {
-      auto& net = *nets[which[k]];
+      const auto& net = *nets[which[k]];
       const std::int64_t dim = net.info().dim;
       float* out = r.features[k].data() + start * dim;
       net.forward(inputs[k].data(), count, out);
@@ -159,19 +181,30 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
     }
   };
 
-  // Double buffering: batch b+1 is decoded on the worker threads while batch b is in the
-  // networks. Batch boundaries stay fixed inside the unit, so features do not depend on timing.
   const std::int64_t batches = (r.rows + compute.batch_size - 1) / compute.batch_size;
-  std::array<BatchInputs, 2> buffers;
-  prepare(0, buffers[0]);
-  for (std::int64_t b = 0; b < batches; ++b) {
-    std::future<void> next;
-    if (b + 1 < batches) {
-      next = std::async(std::launch::async, prepare, (b + 1) * compute.batch_size,
-                        std::ref(buffers[(b + 1) % 2]));
+  if (schedule == UnitSchedule::kConcurrentBatches) {
+    // OpenBLAS (LibTorch's linear layers and some convolutions) gets one thread per forward too.
+    metrics::ScopedBlasThreads one_blas_thread(1);
+    parallel_for(batches, threads, [&](std::int64_t b) {
+      features::set_intra_op_threads_of_this_thread(1);
+      BatchInputs inputs;
+      prepare(b * compute.batch_size, inputs, 1);
+      run_networks(b * compute.batch_size, inputs);
+    });
+  } else {
+    // Double buffering: batch b+1 is decoded on the worker threads while batch b is in the
+    // networks.
+    std::array<BatchInputs, 2> buffers;
+    prepare(0, buffers[0], threads);
+    for (std::int64_t b = 0; b < batches; ++b) {
+      std::future<void> next;
+      if (b + 1 < batches) {
+        next = std::async(std::launch::async, prepare, (b + 1) * compute.batch_size,
+                          std::ref(buffers[(b + 1) % 2]), threads);
+      }
+      run_networks(b * compute.batch_size, buffers[b % 2]);
+      if (next.valid()) next.get();
     }
-    run_networks(b * compute.batch_size, buffers[b % 2]);
-    if (next.valid()) next.get();
   }
   for (std::int64_t row = 0; row < r.rows; ++row) {
     if (!r.valid[row]) {
@@ -234,6 +267,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
     error = std::current_exception();
   }
   comm.agree(error);
+  const UnitSchedule schedule = unit_schedule(compute, nets);
 
   OpenedStores opened;
   if (comm.is_root()) {
@@ -293,7 +327,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
         for (std::int64_t b = 0; b < B; ++b) {
           if (flat[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
         }
-        mine = compute_unit(dataset, u, compute, nets, which, threads);
+        mine = compute_unit(dataset, u, compute, nets, which, threads, schedule);
       }
     } catch (...) {
       error = annotate(std::current_exception(),

@@ -151,6 +151,9 @@ Plan make_plan(const config::Job& job) {
   plan.output_dir = job.output_dir;
   plan.compute.batch_size = job.compute.batch_size;
   plan.compute.threads = job.compute.threads;
+  plan.compute.thread_layout = job.compute.thread_layout == config::ThreadLayout::kFast
+                                   ? ThreadLayout::kFast
+                                   : ThreadLayout::kDeterministic;
   plan.compute.device = job.compute.device.str();
   plan.compute.unit_size = job.compute.unit_size;
   plan.compute.max_failed_images = job.compute.max_failed_images;

@@ -10,7 +10,7 @@ store::Attributes expected_provenance(const Plan& plan, const DatasetPlan& datas
                                       const std::string& fingerprint,
                                       const features::BackboneInfo& backbone,
                                       const store::StoreLayout& layout) {
-  return {
+  store::Attributes attributes = {
       {"dataset", dataset.id},
       {"dataset_source", dataset.images ? dataset.images->description() : dataset.description},
       {"dataset_fingerprint", fingerprint},
@@ -22,6 +22,11 @@ store::Attributes expected_provenance(const Plan& plan, const DatasetPlan& datas
       {"feature_dim", std::to_string(layout.dim)},
       {"unit_size", std::to_string(layout.unit_size)},
   };
+  // Batches are cut inside units, so unit_size and batch_size together fix every forward batch; a
+  // network's features change in their last bits with the batch (LibTorch's CPU convolutions pick
+  // kernels by batch size). Stores written before this key existed are reported as mismatching.
+  if (backbone.depends_on_batch) attributes["batch_size"] = std::to_string(plan.compute.batch_size);
+  return attributes;
 }
 
 store::Attributes with_volatile_provenance(store::Attributes attributes, const Plan& plan) {

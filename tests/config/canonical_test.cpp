@@ -118,6 +118,7 @@ output = "{0}/out"
 [compute]
 batch_size = 64
 threads = 0
+thread_layout = "deterministic"
 device = "cpu"
 unit_size = 256
 max_failed_images = 0

@@ -44,8 +44,8 @@ TEST_F(ErrorsTest, UnknownTopLevelKeySuggestsTheClosest) {
 TEST_F(ErrorsTest, UnknownKeyListsTheKnownOnesWhenNoneIsClose) {
   EXPECT_EQ(error_of(minimal_plus("[compute]\nturbo = true\n")),
             at(24, 1,
-               "compute.turbo: unknown key (known keys: batch_size, threads, device, "
-               "unit_size, max_failed_images, max_image_pixels)"));
+               "compute.turbo: unknown key (known keys: batch_size, threads, thread_layout, "
+               "device, unit_size, max_failed_images, max_image_pixels)"));
 }
 
 TEST_F(ErrorsTest, UnknownKeyWithATransposition) {
@@ -367,6 +367,25 @@ TEST_F(ErrorsTest, DeviceSpelling) {
             at(24, 10,
                "compute.device: expected \"cpu\", \"auto\", \"cuda\" or \"cuda:N\" with N in "
                "0..1023, got \"cuda:1024\""));
+}
+
+TEST_F(ErrorsTest, ThreadLayoutIsDeterministicOrFast) {
+  EXPECT_EQ(load(minimal_plus("")).compute.thread_layout, ThreadLayout::kDeterministic);
+  EXPECT_EQ(load(minimal_plus("[compute]\nthread_layout = \"fast\"\n")).compute.thread_layout,
+            ThreadLayout::kFast);
+  EXPECT_EQ(
+      load(minimal_plus("[compute]\nthread_layout = \"deterministic\"\n")).compute.thread_layout,
+      ThreadLayout::kDeterministic);
+  EXPECT_EQ(error_of(minimal_plus("[compute]\nthread_layout = \"fats\"\n")),
+            at(24, 17,
+               "compute.thread_layout: unknown thread layout \"fats\" (did you mean "
+               "\"fast\"?)"));
+  EXPECT_EQ(error_of(minimal_plus("[compute]\nthread_layout = \"parallel\"\n")),
+            at(24, 17,
+               "compute.thread_layout: unknown thread layout \"parallel\" (known thread "
+               "layouts: deterministic, fast)"));
+  EXPECT_EQ(error_of(minimal_plus("[compute]\nthread_layout = 1\n")),
+            at(24, 17, "compute.thread_layout: expected a string, got integer"));
 }
 
 TEST_F(ErrorsTest, UnknownChoices) {

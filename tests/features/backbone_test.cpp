@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
@@ -142,6 +143,45 @@ TEST(RandomCnn, BatchCompositionDoesNotChangeARowBeyondRoundOff) {
     for (int k = 0; k < o.dim; ++k) {
       EXPECT_NEAR(together[i * o.dim + k], alone[k], 1e-5f * (1 + std::abs(alone[k])));
     }
+  }
+}
+
+// The extract stage runs forward passes of one backbone from several threads at once, each with one
+// intra-op thread (backbone.h): concurrent calls must give the bits of the same calls made one
+// after another.
+TEST(RandomCnn, ConcurrentForwardPassesGiveTheBitsOfSequentialOnes) {
+  RandomCnnOptions o;
+  o.dim = 32;
+  o.width = 16;
+  o.input_size = 64;
+  const auto net = make_backbone("c", o, {});
+  constexpr int kBatches = 4, kBatch = 3;
+  const auto n = net->info().input_size;
+  std::vector<std::vector<float>> inputs(kBatches, std::vector<float>(kBatch * n));
+  for (int b = 0; b < kBatches; ++b)
+    for (int i = 0; i < kBatch; ++i)
+      net->preprocess(gradient_image(40 + b, 30 + i, b * kBatch + i), inputs[b].data() + i * n);
+  const auto run = [&](int b) {
+    std::vector<float> out(kBatch * o.dim);
+    net->forward(inputs[b].data(), kBatch, out.data());
+    return out;
+  };
+  set_intra_op_threads_of_this_thread(1);
+  std::vector<std::vector<float>> sequential, concurrent(kBatches);
+  for (int b = 0; b < kBatches; ++b)
+    sequential.push_back(run(b));
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    std::vector<std::thread> threads;
+    for (int b = 0; b < kBatches; ++b) {
+      threads.emplace_back([&, b] {
+        set_intra_op_threads_of_this_thread(1);
+        concurrent[b] = run(b);
+      });
+    }
+    for (auto& t : threads)
+      t.join();
+    for (int b = 0; b < kBatches; ++b)
+      EXPECT_EQ(concurrent[b], sequential[b]) << "batch " << b << ", repeat " << repeat;
   }
 }
 

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstring>
-
 #include "gensweep/store/feature_store.h"
 #include "support.h"
 
@@ -67,23 +65,6 @@ evaluated = ["small", "noisy"]
   }
   TempDir dir_{"gensweep-ranks"};
 };
-
-void expect_same_store(const std::filesystem::path& a, const std::filesystem::path& b) {
-  SCOPED_TRACE(a.string() + " vs " + b.string());
-  auto sa = store::FeatureStore::open_read(a), sb = store::FeatureStore::open_read(b);
-  ASSERT_EQ(sa.layout().rows, sb.layout().rows);
-  ASSERT_EQ(sa.layout().dim, sb.layout().dim);
-  auto fa = read_store_features(a), fb = read_store_features(b);
-  EXPECT_EQ(0, std::memcmp(fa.values.data(), fb.values.data(), fa.values.size() * sizeof(float)));
-  EXPECT_EQ(sa.read_valid(), sb.read_valid());
-  EXPECT_EQ(sa.read_ids(), sb.read_ids());
-  auto ta = sa.read_statistics(), tb = sb.read_statistics();
-  ASSERT_TRUE(ta && tb);
-  EXPECT_EQ(ta->count, tb->count);
-  EXPECT_EQ(0, std::memcmp(ta->mean.data(), tb->mean.data(), ta->mean.size() * sizeof(double)));
-  EXPECT_EQ(
-      0, std::memcmp(ta->scatter.data(), tb->scatter.data(), ta->scatter.size() * sizeof(double)));
-}
 
 TEST_F(RankInvariance, StoresAndResultsAreBitwiseIdenticalFor124Ranks) {
   auto one = run_gensweep({"run", "job.toml", "--quiet", "--output", "out1"}, 0, dir_.path());

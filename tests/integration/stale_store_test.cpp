@@ -28,13 +28,13 @@ unit_size = 4
 [[datasets]]
 id = "ref"
 source = "folder"
-path = "FOLDER"
+path = "{folder}"
 
 [[datasets]]
 id = "ev"
 source = "derived"
 base = "ref"
-distortion = { kind = "gaussian_blur", sigma = 1.0 }
+distortion = {{ kind = "gaussian_blur", sigma = 1.0 }}
 
 [[backbones]]
 id = "pix"
@@ -45,7 +45,7 @@ size = 4
 id = "cnn"
 kind = "random-cnn"
 dim = 8
-seed = SEED
+seed = {seed}
 input_size = 16
 width = 4
 
@@ -74,10 +74,8 @@ class StaleStores : public ::testing::Test {
     ASSERT_EQ(first.exit_code, 0) << first.err;
   }
   void write_job(const std::string& folder, int seed) {
-    std::string text = kJob;
-    text.replace(text.find("FOLDER"), 6, folder);
-    text.replace(text.find("SEED"), 4, std::to_string(seed));
-    write_text(dir_ / "job.toml", text);
+    write_text(dir_ / "job.toml", fmt::format(kJob, fmt::arg("folder", folder),
+                                              fmt::arg("seed", seed)));
   }
   fs::path store(const std::string& dataset, const std::string& backbone) const {
     return dir_.path() / "out" / "stores" / dataset / (backbone + ".h5");

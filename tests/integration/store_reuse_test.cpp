@@ -106,5 +106,39 @@ TEST_F(StoreReuse, ForeignHdf5FileIsRefused) {
   EXPECT_NE(refused.err.find("not a gensweep"), std::string::npos) << refused.err;
 }
 
+// A network's features change in their last bits with the batch size (LibTorch picks convolution
+// kernels by batch size), so a network store records it and is not reused at another one; a
+// pixels store's rows do not depend on the batch, and it is reused.
+TEST_F(StoreReuse, AnotherBatchSizeMakesNetworkStoresMismatchButNotPixelStores) {
+  auto text = read_text(dir_ / "job.toml");
+  text.replace(text.find("[[comparisons]]"), 0,
+               "[[backbones]]\nid = \"cnn\"\nkind = \"random-cnn\"\ndim = 8\nwidth = 2\n"
+               "input_size = 16\n\n");
+  write_text(dir_ / "job.toml", text);
+  ASSERT_EQ(run_gensweep({"extract", "job.toml", "--quiet"}, 0, dir_.path()).exit_code, 0);
+  EXPECT_EQ(store::FeatureStore::open_read(dir_ / "out" / "stores" / "ref" / "cnn.h5")
+                .provenance()
+                .at("batch_size"),
+            "64");  // the default
+  EXPECT_EQ(store::FeatureStore::open_read(store("ref")).provenance().count("batch_size"), 0u);
+
+  text.replace(text.find("unit_size = 4"), 0, "batch_size = 3\n");
+  write_text(dir_ / "job.toml", text);
+  auto refused = run_gensweep({"extract", "job.toml", "--quiet"}, 0, dir_.path());
+  EXPECT_EQ(refused.exit_code, 5) << refused.err;
+  EXPECT_NE(refused.err.find("cnn.h5: existing store does not match this job"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("batch_size"), std::string::npos) << refused.err;
+
+  // Without the network, the pixels stores are reused at the new batch size.
+  text.erase(text.find("[[backbones]]\nid = \"cnn\""),
+             text.find("[[comparisons]]") - text.find("[[backbones]]\nid = \"cnn\""));
+  write_text(dir_ / "job.toml", text);
+  auto reused = run_gensweep({"extract", "job.toml", "--quiet"}, 0, dir_.path());
+  ASSERT_EQ(reused.exit_code, 0) << reused.err;
+  EXPECT_NE(reused.err.find("(reused): 9 of 9 images valid, 0 units computed"), std::string::npos)
+      << reused.err;
+}
+
 }  // namespace
 }  // namespace gensweep::testing

@@ -1,10 +1,12 @@
 #include "support.h"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <hdf5.h>
@@ -28,7 +30,7 @@ CommandResult run_gensweep(const std::vector<std::string>& args, int ranks,
                            const std::filesystem::path& cwd) {
   TempDir capture("gensweep-cmd");
   std::string cmd;
-  if (!cwd.empty()) cmd += "cd " + shell_quote(cwd.string()) + " && ";
+  if (!cwd.empty()) cmd += fmt::format("cd {} && ", shell_quote(cwd.string()));
   if (ranks > 0) {
     // Tests run as root in CI containers; Open MPI refuses that unless told explicitly.
     cmd += fmt::format("{} -n {} --oversubscribe {}-x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1 ",
@@ -36,9 +38,9 @@ CommandResult run_gensweep(const std::vector<std::string>& args, int ranks,
   }
   cmd += shell_quote(GENSWEEP_BINARY);
   for (const auto& a : args)
-    cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote((capture / "out").string()) + " 2>" +
-         shell_quote((capture / "err").string());
+    cmd += fmt::format(" {}", shell_quote(a));
+  cmd += fmt::format(" >{} 2>{}", shell_quote((capture / "out").string()),
+                     shell_quote((capture / "err").string()));
   CommandResult r;
   int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -85,6 +87,23 @@ FeatureMatrix read_store_features(const std::filesystem::path& path) {
   FeatureMatrix m(st.layout().rows, st.layout().dim);
   st.read_features(0, m.rows, m.values.data());
   return m;
+}
+
+void expect_same_store(const std::filesystem::path& a, const std::filesystem::path& b) {
+  SCOPED_TRACE(a.string() + " vs " + b.string());
+  auto sa = store::FeatureStore::open_read(a), sb = store::FeatureStore::open_read(b);
+  ASSERT_EQ(sa.layout().rows, sb.layout().rows);
+  ASSERT_EQ(sa.layout().dim, sb.layout().dim);
+  auto fa = read_store_features(a), fb = read_store_features(b);
+  EXPECT_EQ(0, std::memcmp(fa.values.data(), fb.values.data(), fa.values.size() * sizeof(float)));
+  EXPECT_EQ(sa.read_valid(), sb.read_valid());
+  EXPECT_EQ(sa.read_ids(), sb.read_ids());
+  auto ta = sa.read_statistics(), tb = sb.read_statistics();
+  ASSERT_TRUE(ta && tb);
+  EXPECT_EQ(ta->count, tb->count);
+  EXPECT_EQ(0, std::memcmp(ta->mean.data(), tb->mean.data(), ta->mean.size() * sizeof(double)));
+  EXPECT_EQ(
+      0, std::memcmp(ta->scatter.data(), tb->scatter.data(), ta->scatter.size() * sizeof(double)));
 }
 
 }  // namespace gensweep::testing

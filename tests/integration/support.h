@@ -35,4 +35,7 @@ void age_files(const std::filesystem::path& dir);
 // All features of a store, as written (invalid rows included).
 FeatureMatrix read_store_features(const std::filesystem::path& store);
 
+// Expects two stores to hold the same bits: features, validity, ids and statistics.
+void expect_same_store(const std::filesystem::path& a, const std::filesystem::path& b);
+
 }  // namespace gensweep::testing

@@ -3,6 +3,7 @@
 // validates every field, applies presets and defaults and makes paths absolute; everything
 // downstream can trust these values.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -30,8 +31,18 @@ struct Device {
   bool operator==(const Device&) const = default;
 };
 
-// [compute]: how to run. None of these changes a result (results do not depend on batch size,
-// threads or ranks) except the failure policy.
+// compute.thread_layout: how a rank's threads share CPU forward passes.
+enum class ThreadLayout {
+  kDeterministic,  // "deterministic": concurrent single-threaded forward passes; CPU features are
+                   // the same bits for any number of threads and ranks
+  kFast,           // "fast": one forward pass at a time on every thread; the last bits of CPU
+                   // features depend on the threads per rank
+};
+inline constexpr std::array<std::string_view, 2> kThreadLayoutNames = {"deterministic", "fast"};
+
+// [compute]: how to run. None of these changes a result beyond float32 round-off except the
+// failure policy; with the default thread layout, results do not depend on threads or ranks at all
+// (the batch size is recorded in each store: it changes the last bits of network features).
 struct ComputeConfig {
   static constexpr int kMinBatchSize = 1, kMaxBatchSize = 65536;
   static constexpr int kMaxThreads = 1024;
@@ -43,6 +54,9 @@ struct ComputeConfig {
   std::int64_t max_failed_images = 0;         // >= 0: the job fails when more images fail to decode
   std::int64_t max_image_pixels = 178956970;  // >= 1: larger images fail (PIL's bomb limit)
   SourceLocation where;                       // the [compute] header (line 0 when absent)
+
+  // "deterministic" (the default) or "fast"
+  ThreadLayout thread_layout = ThreadLayout::kDeterministic;
 };
 
 // [[comparisons]]: one reference against several evaluated datasets, in several feature spaces.

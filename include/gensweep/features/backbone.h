@@ -5,7 +5,11 @@
 //
 // Contract:
 // - preprocess() is const and thread-safe: decode threads call it concurrently.
-// - forward() is called from one thread at a time on batches of preprocessed inputs.
+// - forward() is const and thread-safe: on the CPU the extract stage runs several batches at once,
+//   each forward on its own thread with one intra-op thread (set_intra_op_threads_of_this_thread),
+//   so that features do not depend on the number of threads. A backbone keeps no state that a
+//   forward pass changes (weights are read-only; LibTorch's ops on shared read-only tensors are
+//   safe from several threads under InferenceMode).
 // - A backbone's identity (a sha256 over its kind, parameters and weights) and its preprocessing
 //   spec go into every store it writes; changing either makes a new store.
 
@@ -29,6 +33,10 @@ struct BackboneInfo {
   std::string identity;         // sha256 hex over kind, parameters, architecture version, weights
   std::string preprocessing;    // canonical preprocessing spec, human-readable
   std::string device;           // "cpu", "cuda:0"
+  // Whether a row's last bits can depend on the other images of its forward batch and on the batch
+  // size (LibTorch picks convolution kernels and blockings by batch size), so that the batch size
+  // must be part of a store's provenance. False only where a row is a function of its image alone.
+  bool depends_on_batch = true;
 };
 
 class Backbone {
@@ -38,7 +46,7 @@ class Backbone {
   // out: info().input_size floats.
   virtual void preprocess(const io::Image& image, float* out) const = 0;
   // inputs: [n x input_size] row-major; out: [n x dim] row-major.
-  virtual void forward(const float* inputs, std::int64_t n, float* out) = 0;
+  virtual void forward(const float* inputs, std::int64_t n, float* out) const = 0;
 };
 
 // Typed parameters of each kind (defaults and bounds are validated by the config module).
@@ -101,6 +109,13 @@ struct DeviceOptions {
   int local_rank = 0;          // "auto" and "cuda" take cuda:<local_rank % visible GPUs>
   int threads = 1;             // intra-op threads for this process
 };
+
+// LibTorch's intra-op threads for the forward passes the calling thread runs from now on. Needed in
+// every thread that runs forward passes: LibTorch's CPU kernels (oneDNN, ATen's OpenMP loops) take
+// the calling thread's OpenMP thread count, and a new std::thread starts with OpenMP's default (all
+// cores), not with the count set on the main thread. With one thread, a CPU convolution sums in the
+// same order whatever the machine's layout.
+void set_intra_op_threads_of_this_thread(int threads);
 
 std::unique_ptr<Backbone> make_backbone(const std::string& id, const BackboneOptions& options,
                                         const DeviceOptions& device);

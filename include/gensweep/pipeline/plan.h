@@ -20,9 +20,15 @@ struct Job;
 
 namespace gensweep::pipeline {
 
+// How a rank's threads share the forward passes on the CPU (compute.thread_layout).
+// kDeterministic: several batches at once, one thread each: features are the same bits for any
+// number of threads and ranks. kFast: one batch at a time with every thread inside it.
+enum class ThreadLayout { kDeterministic, kFast };
+
 struct ComputeSettings {
   std::int64_t batch_size = 64;
   int threads = 0;  // 0: cores / ranks
+  ThreadLayout thread_layout = ThreadLayout::kDeterministic;
   std::string device = "cpu";
   std::int64_t unit_size = 256;
   std::int64_t max_failed_images = 0;
