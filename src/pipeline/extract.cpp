@@ -267,7 +267,6 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
     error = std::current_exception();
   }
   comm.agree(error);
-  const UnitSchedule schedule = unit_schedule(compute, nets);
 
   OpenedStores opened;
   if (comm.is_root()) {
@@ -316,6 +315,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
                             pending_images);
   progress.set_enabled(comm.is_root() && !options.quiet && !pending.empty());
 
+  const UnitSchedule schedule = unit_schedule(compute, nets);
   const auto rounds = static_cast<std::int64_t>((pending.size() + comm.size() - 1) / comm.size());
   for (std::int64_t round = 0; round < rounds; ++round) {
     const auto slot = static_cast<std::size_t>(round * comm.size() + comm.rank());
