@@ -187,7 +187,12 @@ TEST_F(InputDigests, AddedFileIsTheOnlyOneHashedAndRemovedFileChangesTheFingerpr
 // A file modified within kRacyWindowNs of its hashing is not trusted: it is hashed again until its
 // record is old enough, so a write right after hashing cannot hide behind a coarse timestamp.
 TEST_F(InputDigests, RecentlyModifiedFilesAreHashedAgain) {
-  on_root(comm(), [&] { write_bytes(images() / "img1.png", "image bytes 1"); });  // mtime now
+  on_root(comm(), [&] {
+    write_bytes(images() / "img1.png", "image bytes 1");
+    // Modified "now" as far as the rule can tell for the next minute, however slow this machine.
+    fs::last_write_time(images() / "img1.png",
+                        fs::file_time_type::clock::now() + std::chrono::seconds(60));
+  });
   EXPECT_EQ(digest().hashed, 8);
   EXPECT_EQ(digest().hashed, 1);  // img1.png is still too recent to trust
   on_root(comm(), [&] { age(images() / "img1.png"); });
@@ -241,6 +246,7 @@ TEST_F(InputDigests, StatusWritesNoManifest) {
 
 TEST_F(InputDigests, UnreadableFileGetsItsMarkerAndIsNotRemembered) {
   auto source = make_folder_source(images(), 0, -1);  // listed while the file exists
+  comm().barrier();                                   // by every rank
   on_root(comm(), [&] { fs::remove(images() / "img4.png"); });
   InputDigestOptions options;
   options.manifest_dir = manifests();
