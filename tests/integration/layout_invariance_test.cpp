@@ -11,6 +11,7 @@
 // ran before), this very job at 1 and 2 threads gave different bits in 5498 of the random-cnn's
 // 6144 features of dataset a (its 512 x 512 projection runs through OpenBLAS, whose sums follow
 // the thread count) and in 24354 of fid-inception's 24576.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -96,10 +97,10 @@ seed = 7
 TEST_F(LayoutInvariance, StoresAreBitwiseIdenticalFor123ThreadsPerRank) {
   note_missing_inception();
   for (int threads : {1, 2, 3}) {
-    const std::string job = "threads" + std::to_string(threads) + ".toml";
-    write_job(job, "threads = " + std::to_string(threads));
-    auto r = run_gensweep({"extract", job, "--quiet", "--output", "out" + std::to_string(threads)},
-                          0, dir_.path());
+    const std::string job = fmt::format("threads{}.toml", threads);
+    write_job(job, fmt::format("threads = {}", threads));
+    auto r = run_gensweep({"extract", job, "--quiet", "--output", fmt::format("out{}", threads)}, 0,
+                          dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   expect_same_stores("out1", "out2");
@@ -110,9 +111,8 @@ TEST_F(LayoutInvariance, StoresAreBitwiseIdenticalUnderOneAndTwoRanksWithDefault
   note_missing_inception();
   write_job("job.toml", "");  // compute.threads = 0: cores / ranks
   for (int ranks : {1, 2}) {
-    auto r =
-        run_gensweep({"extract", "job.toml", "--quiet", "--output", "n" + std::to_string(ranks)},
-                     ranks, dir_.path());
+    auto r = run_gensweep({"extract", "job.toml", "--quiet", "--output", fmt::format("n{}", ranks)},
+                          ranks, dir_.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   expect_same_stores("n1", "n2");
