@@ -74,8 +74,8 @@ class StaleStores : public ::testing::Test {
     ASSERT_EQ(first.exit_code, 0) << first.err;
   }
   void write_job(const std::string& folder, int seed) {
-    write_text(dir_ / "job.toml", fmt::format(kJob, fmt::arg("folder", folder),
-                                              fmt::arg("seed", seed)));
+    write_text(dir_ / "job.toml",
+               fmt::format(kJob, fmt::arg("folder", folder), fmt::arg("seed", seed)));
   }
   fs::path store(const std::string& dataset, const std::string& backbone) const {
     return dir_.path() / "out" / "stores" / dataset / (backbone + ".h5");
