@@ -48,6 +48,8 @@ exit codes:
   7   numerical error: non-finite features, impossible decomposition
   8   error on another MPI rank or in communication
   9   Slurm missing, unreachable or refusing a submission
+  10  data error: the data cannot support the computation asked (too few rows for k,
+      mismatching feature dimensions, a subset larger than its set)
   70  internal error (a bug: please report it)
   75  interrupted by SIGTERM/SIGUSR1/SIGINT after saving finished work: run again to resume
 )";

@@ -16,6 +16,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "comm";
     case ErrorKind::kNumerical:
       return "numerical";
+    case ErrorKind::kData:
+      return "data";
     case ErrorKind::kBackbone:
       return "backbone";
     case ErrorKind::kInterrupted:
@@ -46,6 +48,8 @@ int exit_code_for(ErrorKind kind) {
       return 8;
     case ErrorKind::kScheduler:
       return 9;
+    case ErrorKind::kData:
+      return 10;
     case ErrorKind::kInterrupted:
       return 75;  // EX_TEMPFAIL: run again to resume
     case ErrorKind::kInternal:

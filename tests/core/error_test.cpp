@@ -30,8 +30,8 @@ TEST(Error, AssertNamesExpressionAndLocation) {
 TEST(Error, ExitCodesAreDistinct) {
   std::set<int> codes;
   for (auto kind : {ErrorKind::kUsage, ErrorKind::kConfig, ErrorKind::kIo, ErrorKind::kStore,
-                    ErrorKind::kComm, ErrorKind::kNumerical, ErrorKind::kBackbone,
-                    ErrorKind::kInterrupted, ErrorKind::kInternal}) {
+                    ErrorKind::kComm, ErrorKind::kNumerical, ErrorKind::kData, ErrorKind::kBackbone,
+                    ErrorKind::kScheduler, ErrorKind::kInterrupted, ErrorKind::kInternal}) {
     int code = exit_code_for(kind);
     EXPECT_NE(code, 0);
     EXPECT_NE(code,

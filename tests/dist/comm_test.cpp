@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gensweep/core/error.h"
+#include "gensweep/dist/phase.h"
 #include "test_util.h"
 
 namespace gensweep::dist {
@@ -57,6 +58,48 @@ TEST(Comm, AnErrorOnOneRankReachesEveryRank) {
   EXPECT_THROW_WITH(comm.agree(mine), CommError,
                     comm.size() == 1 ? std::string("image 7 is broken")
                                      : fmt::format("rank {}: image 7 is broken", failing));
+}
+
+TEST(Phase, SucceedsOnEveryRankWhenNoRankFails) {
+  int ran = 0;
+  EXPECT_NO_THROW(run_phase(
+      g_env->world(), [&] { ++ran; }, "statistics: "));
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(Phase, AFailureReachesEveryRankWithItsKindAndContext) {
+  Comm& comm = g_env->world();
+  const int failing = comm.size() - 1;
+  auto work = [&] {
+    if (comm.rank() == failing) throw StoreError("store x.h5 is damaged");
+  };
+  try {
+    run_phase(comm, work, "reduce: ");
+    FAIL() << "no error on rank " << comm.rank();
+  } catch (const Error& e) {
+    // The kind travels (exit code 5 on every rank), the context is put before the message.
+    EXPECT_EQ(e.kind(), ErrorKind::kStore);
+    const std::string expected =
+        comm.size() == 1 ? std::string("reduce: store x.h5 is damaged")
+                         : fmt::format("rank {}: reduce: store x.h5 is damaged", failing);
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+}
+
+TEST(Phase, WithoutContextALoneRankKeepsTheOriginalType) {
+  Comm serial;
+  EXPECT_THROW(run_phase(serial, [] { throw DataError("k = 3 needs 4 rows"); }), DataError);
+  // The lowest failing rank decides the kind when several fail with different kinds.
+  Comm& comm = g_env->world();
+  try {
+    run_phase(comm, [&] {
+      if (comm.rank() == 0) throw DataError("rank zero");
+      throw IoError("another rank");
+    });
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kData);
+  }
 }
 
 TEST(Share, RoundRobinCoversEveryItemOnce) {

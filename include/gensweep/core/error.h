@@ -18,6 +18,8 @@ enum class ErrorKind {
   kStore,        // damaged, foreign or mismatching HDF5 store
   kComm,         // MPI failure or an error raised on another rank
   kNumerical,    // non-finite input, impossible decomposition
+  kData,         // the data cannot support what was asked (too few rows for k, mismatching
+                 // dimensions, a subset larger than its set): the command line was fine
   kBackbone,     // weights file, network definition, inference
   kInterrupted,  // a termination signal asked the job to stop after flushing
   kScheduler,    // Slurm missing, unreachable or refusing a submission
@@ -51,6 +53,7 @@ GENSWEEP_DEFINE_ERROR(IoError, kIo);
 GENSWEEP_DEFINE_ERROR(StoreError, kStore);
 GENSWEEP_DEFINE_ERROR(CommError, kComm);
 GENSWEEP_DEFINE_ERROR(NumericalError, kNumerical);
+GENSWEEP_DEFINE_ERROR(DataError, kData);
 GENSWEEP_DEFINE_ERROR(BackboneError, kBackbone);
 GENSWEEP_DEFINE_ERROR(InterruptedError, kInterrupted);
 GENSWEEP_DEFINE_ERROR(SchedulerError, kScheduler);
