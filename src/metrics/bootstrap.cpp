@@ -83,10 +83,10 @@ FeatureMatrix gather(FeatureView rows, const std::vector<std::int64_t>& index) {
 }  // namespace
 
 std::pair<double, double> percentile_interval(std::vector<double> values, double level) {
-  GENSWEEP_CHECK(values.size() >= 2, UsageError,
+  GENSWEEP_CHECK(values.size() >= 2, DataError,
                  "bootstrap: a percentile interval needs at least 2 resampled values, got {}",
                  values.size());
-  GENSWEEP_CHECK(level > 0.0 && level < 1.0, UsageError,
+  GENSWEEP_CHECK(level > 0.0 && level < 1.0, DataError,
                  "bootstrap: the confidence level must be in (0, 1), got {}", level);
   for (double v : values)
     GENSWEEP_CHECK(!std::isnan(v), NumericalError, "bootstrap: a resampled value is NaN");
@@ -97,9 +97,9 @@ std::pair<double, double> percentile_interval(std::vector<double> values, double
 
 ConfidenceInterval bootstrap_fd(FeatureView reference, FeatureView evaluated,
                                 std::int64_t resamples, double level, std::uint64_t seed) {
-  GENSWEEP_CHECK(resamples >= 2, UsageError, "bootstrap_fd: resamples must be >= 2, got {}",
+  GENSWEEP_CHECK(resamples >= 2, DataError, "bootstrap_fd: resamples must be >= 2, got {}",
                  resamples);
-  GENSWEEP_CHECK(level > 0.0 && level < 1.0, UsageError,
+  GENSWEEP_CHECK(level > 0.0 && level < 1.0, DataError,
                  "bootstrap_fd: the confidence level must be in (0, 1), got {}", level);
   GENSWEEP_CHECK(reference.cols == evaluated.cols, NumericalError,
                  "bootstrap_fd: dimension mismatch: reference features have {} columns, "

@@ -21,9 +21,9 @@ struct RbfMinusOne {
 
 double cmmd(FeatureView reference, FeatureView evaluated, const CmmdOptions& options) {
   constexpr std::string_view what = "cmmd";
-  GENSWEEP_CHECK(std::isfinite(options.sigma) && options.sigma > 0.0, UsageError,
+  GENSWEEP_CHECK(std::isfinite(options.sigma) && options.sigma > 0.0, DataError,
                  "cmmd: sigma must be finite and > 0, got {}", options.sigma);
-  GENSWEEP_CHECK(std::isfinite(options.scale), UsageError, "cmmd: scale must be finite, got {}",
+  GENSWEEP_CHECK(std::isfinite(options.scale), DataError, "cmmd: scale must be finite, got {}",
                  options.scale);
   detail::check_finite_features(reference, what, "reference");
   detail::check_finite_features(evaluated, what, "evaluated");

@@ -14,15 +14,15 @@ namespace gensweep::metrics {
 
 std::pair<double, double> fit_inverse_n(const std::vector<std::int64_t>& n,
                                         const std::vector<double>& y) {
-  GENSWEEP_CHECK(n.size() == y.size(), UsageError, "fit_inverse_n: {} sample sizes but {} values",
+  GENSWEEP_CHECK(n.size() == y.size(), DataError, "fit_inverse_n: {} sample sizes but {} values",
                  n.size(), y.size());
   for (std::size_t k = 0; k < n.size(); ++k) {
-    GENSWEEP_CHECK(n[k] > 0, UsageError, "fit_inverse_n: sample size {} at {} is not positive",
-                   n[k], k);
+    GENSWEEP_CHECK(n[k] > 0, DataError, "fit_inverse_n: sample size {} at {} is not positive", n[k],
+                   k);
     GENSWEEP_CHECK(std::isfinite(y[k]), NumericalError,
                    "fit_inverse_n: value {} at size {} is not finite", y[k], n[k]);
   }
-  GENSWEEP_CHECK(std::set<std::int64_t>(n.begin(), n.end()).size() >= 2, UsageError,
+  GENSWEEP_CHECK(std::set<std::int64_t>(n.begin(), n.end()).size() >= 2, DataError,
                  "fit_inverse_n: a line needs at least 2 distinct sample sizes, got {}",
                  std::set<std::int64_t>(n.begin(), n.end()).size());
   // Ordinary least squares of y on x = 1 / n with an intercept, on centred sums (what
@@ -47,12 +47,12 @@ std::pair<double, double> fit_inverse_n(const std::vector<std::int64_t>& n,
 
 FdInfinityResult fd_infinity(const GaussianStats& reference, FeatureView evaluated,
                              const FdInfinityOptions& options) {
-  GENSWEEP_CHECK(options.points >= 2, UsageError, "fd_infinity: points must be >= 2, got {}",
+  GENSWEEP_CHECK(options.points >= 2, DataError, "fd_infinity: points must be >= 2, got {}",
                  options.points);
-  GENSWEEP_CHECK(options.min_n >= 2, UsageError, "fd_infinity: min_n must be >= 2, got {}",
+  GENSWEEP_CHECK(options.min_n >= 2, DataError, "fd_infinity: min_n must be >= 2, got {}",
                  options.min_n);
   const std::int64_t n = evaluated.rows, d = evaluated.cols;
-  GENSWEEP_CHECK(n >= 3, UsageError,
+  GENSWEEP_CHECK(n >= 3, DataError,
                  "fd_infinity: needs at least 3 evaluated features (2 sample sizes of at least "
                  "2), got {}",
                  n);
@@ -72,7 +72,7 @@ FdInfinityResult fd_infinity(const GaussianStats& reference, FeatureView evaluat
     result.sizes.push_back(static_cast<std::int64_t>(v));
   }
   GENSWEEP_CHECK(std::set<std::int64_t>(result.sizes.begin(), result.sizes.end()).size() >= 2,
-                 UsageError, "fd_infinity: the grid from {} to {} has fewer than 2 distinct sizes",
+                 DataError, "fd_infinity: the grid from {} to {} has fewer than 2 distinct sizes",
                  n0, n);
 
   // One seeded permutation; prefix statistics merged chunk by chunk.

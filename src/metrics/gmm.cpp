@@ -57,15 +57,15 @@ constexpr std::string_view kWhat = "gmm";
 constexpr double kMassFloor = 10 * DBL_EPSILON;
 
 void check_options(const GmmOptions& o) {
-  GENSWEEP_CHECK(o.components >= 1, UsageError, "{}: components must be at least 1, got {}", kWhat,
+  GENSWEEP_CHECK(o.components >= 1, DataError, "{}: components must be at least 1, got {}", kWhat,
                  o.components);
-  GENSWEEP_CHECK(std::isfinite(o.reg_covar) && o.reg_covar >= 0, UsageError,
+  GENSWEEP_CHECK(std::isfinite(o.reg_covar) && o.reg_covar >= 0, DataError,
                  "{}: reg_covar must be finite and non-negative, got {}", kWhat, o.reg_covar);
-  GENSWEEP_CHECK(std::isfinite(o.tol) && o.tol >= 0, UsageError,
+  GENSWEEP_CHECK(std::isfinite(o.tol) && o.tol >= 0, DataError,
                  "{}: tol must be finite and non-negative, got {}", kWhat, o.tol);
-  GENSWEEP_CHECK(o.max_iter >= 1, UsageError, "{}: max_iter must be at least 1, got {}", kWhat,
+  GENSWEEP_CHECK(o.max_iter >= 1, DataError, "{}: max_iter must be at least 1, got {}", kWhat,
                  o.max_iter);
-  GENSWEEP_CHECK(o.threads >= 1, UsageError, "{}: threads must be at least 1, got {}", kWhat,
+  GENSWEEP_CHECK(o.threads >= 1, DataError, "{}: threads must be at least 1, got {}", kWhat,
                  o.threads);
 }
 
@@ -158,7 +158,7 @@ double log_sum_exp(const double* v, std::int64_t k) {
 }
 
 std::vector<double> score_rows(const GaussianMixture& m, const Rows& x, int threads) {
-  GENSWEEP_CHECK(x.cols == m.dim, UsageError,
+  GENSWEEP_CHECK(x.cols == m.dim, DataError,
                  "{}: the rows to score have {} columns, the mixture has dimension {}", kWhat,
                  x.cols, m.dim);
   gmm_detail::check_finite(x, kWhat, "the rows to score");
@@ -235,8 +235,8 @@ std::vector<double> estimate_parameters(const Rows& x, const std::vector<double>
 }
 
 void check_rows(const Rows& x, const GmmOptions& o) {
-  GENSWEEP_CHECK(x.cols >= 1, UsageError, "{}: the rows to fit have dimension 0", kWhat);
-  GENSWEEP_CHECK(x.rows >= o.components, UsageError,
+  GENSWEEP_CHECK(x.cols >= 1, DataError, "{}: the rows to fit have dimension 0", kWhat);
+  GENSWEEP_CHECK(x.rows >= o.components, DataError,
                  "{}: {} rows to fit are fewer than the {} components; use fewer components or "
                  "more rows",
                  kWhat, x.rows, o.components);
@@ -319,13 +319,13 @@ GaussianMixture fit_gmm(DoubleView x, const GmmOptions& options) {
 
 GaussianMixture gmm_from_parameters(std::int64_t k, std::int64_t d, std::vector<double> weights,
                                     std::vector<double> means, std::vector<double> covariances) {
-  GENSWEEP_CHECK(k >= 1 && d >= 1, UsageError,
+  GENSWEEP_CHECK(k >= 1 && d >= 1, DataError,
                  "{}: a mixture needs at least 1 component and dimension 1, got {} and {}", kWhat,
                  k, d);
   GENSWEEP_CHECK(static_cast<std::int64_t>(weights.size()) == k &&
                      static_cast<std::int64_t>(means.size()) == k * d &&
                      static_cast<std::int64_t>(covariances.size()) == k * d * d,
-                 UsageError,
+                 DataError,
                  "{}: parameters for K = {}, D = {} need {} weights, {} means and {} covariance "
                  "entries; got {}, {} and {}",
                  kWhat, k, d, k, k * d, k * d * d, weights.size(), means.size(),
@@ -355,23 +355,22 @@ std::vector<double> gmm_score_samples(const GaussianMixture& m, FeatureView x) {
 }
 
 std::vector<double> gmm_score_samples(const GaussianMixture& m, DoubleView x, int threads) {
-  GENSWEEP_CHECK(threads >= 1, UsageError, "{}: threads must be at least 1, got {}", kWhat,
-                 threads);
+  GENSWEEP_CHECK(threads >= 1, DataError, "{}: threads must be at least 1, got {}", kWhat, threads);
   return score_rows(m, gmm_detail::rows_of(x), threads);
 }
 
 GiqaGmmResult giqa_gmm(FeatureView reference, FeatureView evaluated, const GiqaGmmOptions& options,
                        bool diversity) {
   constexpr std::string_view kGiqa = "giqa-gmm";
-  GENSWEEP_CHECK(reference.cols == evaluated.cols, UsageError,
+  GENSWEEP_CHECK(reference.cols == evaluated.cols, DataError,
                  "{}: dimension mismatch: reference is {} x {}, evaluated is {} x {}", kGiqa,
                  reference.rows, reference.cols, evaluated.rows, evaluated.cols);
-  GENSWEEP_CHECK(evaluated.rows >= 1, UsageError, "{}: no evaluated rows to score", kGiqa);
+  GENSWEEP_CHECK(evaluated.rows >= 1, DataError, "{}: no evaluated rows to score", kGiqa);
   GENSWEEP_CHECK(
       options.pca_fraction == 0 || (options.pca_fraction > 0 && options.pca_fraction <= 1),
-      UsageError, "{}: pca_fraction must be in (0, 1] (0: no PCA), got {}", kGiqa,
+      DataError, "{}: pca_fraction must be in (0, 1] (0: no PCA), got {}", kGiqa,
       options.pca_fraction);
-  GENSWEEP_CHECK(!diversity || evaluated.rows >= options.gmm.components, UsageError,
+  GENSWEEP_CHECK(!diversity || evaluated.rows >= options.gmm.components, DataError,
                  "{}: the diversity score fits {} components on the evaluated rows, but there are "
                  "only {}",
                  kGiqa, options.gmm.components, evaluated.rows);

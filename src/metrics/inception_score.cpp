@@ -31,9 +31,9 @@ InceptionScoreResult inception_score(FeatureView logits, const InceptionScoreOpt
   GENSWEEP_CHECK(n >= 0 && c >= 0 && (logits.data != nullptr || logits.size() == 0), NumericalError,
                  "inception_score: invalid logits matrix {} x {}", n, c);
   GENSWEEP_CHECK(c >= 1, NumericalError, "inception_score: the logits have no classes");
-  GENSWEEP_CHECK(options.splits >= 1, UsageError, "inception_score: splits must be >= 1, got {}",
+  GENSWEEP_CHECK(options.splits >= 1, DataError, "inception_score: splits must be >= 1, got {}",
                  options.splits);
-  GENSWEEP_CHECK(options.splits <= n, UsageError,
+  GENSWEEP_CHECK(options.splits <= n, DataError,
                  "inception_score: {} splits of {} samples would leave empty splits; use at most "
                  "{} splits",
                  options.splits, n, n);
@@ -49,13 +49,13 @@ InceptionScoreResult inception_score(FeatureView logits, const InceptionScoreOpt
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
   if (!options.permutation.empty()) {
-    GENSWEEP_CHECK(static_cast<std::int64_t>(options.permutation.size()) == n, UsageError,
+    GENSWEEP_CHECK(static_cast<std::int64_t>(options.permutation.size()) == n, DataError,
                    "inception_score: the permutation has {} entries for {} samples",
                    options.permutation.size(), n);
     std::vector<char> seen(static_cast<std::size_t>(n), 0);
     for (std::int64_t k = 0; k < n; ++k) {
       const std::int64_t r = options.permutation[k];
-      GENSWEEP_CHECK(r >= 0 && r < n && !seen[r], UsageError,
+      GENSWEEP_CHECK(r >= 0 && r < n && !seen[r], DataError,
                      "inception_score: the permutation is not one of 0..{}: entry {} is {}", n - 1,
                      k, r);
       seen[r] = 1;

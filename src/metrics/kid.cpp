@@ -51,11 +51,11 @@ double mmd2_from_sums(const PairSums& s, std::int64_t nx, std::int64_t ny) {
 }
 
 void check_kernel_options(int degree, double gamma, double coef0, std::string_view what) {
-  GENSWEEP_CHECK(degree >= 1, UsageError, "{}: the polynomial degree must be >= 1, got {}", what,
+  GENSWEEP_CHECK(degree >= 1, DataError, "{}: the polynomial degree must be >= 1, got {}", what,
                  degree);
-  GENSWEEP_CHECK(std::isfinite(gamma) && gamma >= 0.0, UsageError,
+  GENSWEEP_CHECK(std::isfinite(gamma) && gamma >= 0.0, DataError,
                  "{}: gamma must be finite and >= 0 (0 means 1 / D), got {}", what, gamma);
-  GENSWEEP_CHECK(std::isfinite(coef0), UsageError, "{}: coef0 must be finite, got {}", what, coef0);
+  GENSWEEP_CHECK(std::isfinite(coef0), DataError, "{}: coef0 must be finite, got {}", what, coef0);
 }
 
 void check_sets(FeatureView x, FeatureView y, std::string_view what, std::string_view x_name,
@@ -199,7 +199,7 @@ double mmd2_unbiased_polynomial(FeatureView x, FeatureView y, int degree, double
   constexpr std::string_view what = "mmd2_unbiased_polynomial";
   check_kernel_options(degree, gamma, coef0, what);
   check_sets(x, y, what, "set 1", "set 2");
-  GENSWEEP_CHECK(x.rows >= 2 && y.rows >= 2, UsageError,
+  GENSWEEP_CHECK(x.rows >= 2 && y.rows >= 2, DataError,
                  "{}: each set needs at least 2 rows (the m - 1 denominator), got {} and {}", what,
                  x.rows, y.rows);
   const PolyKernel kernel = make_kernel(x.cols, degree, gamma, coef0);
@@ -211,10 +211,10 @@ KidResult kernel_inception_distance(FeatureView reference, FeatureView evaluated
                                     const KidOptions& options) {
   constexpr std::string_view what = "kid";
   check_kernel_options(options.degree, options.gamma, options.coef0, what);
-  GENSWEEP_CHECK(options.bootstrap == 0 || options.bootstrap >= 2, UsageError,
+  GENSWEEP_CHECK(options.bootstrap == 0 || options.bootstrap >= 2, DataError,
                  "kid: bootstrap must be 0 (no interval) or at least 2 resamples, got {}",
                  options.bootstrap);
-  GENSWEEP_CHECK(options.confidence > 0.0 && options.confidence < 1.0, UsageError,
+  GENSWEEP_CHECK(options.confidence > 0.0 && options.confidence < 1.0, DataError,
                  "kid: confidence must be in (0, 1), got {}", options.confidence);
   check_sets(evaluated, reference, what, "evaluated", "reference");
 
@@ -225,7 +225,7 @@ KidResult kernel_inception_distance(FeatureView reference, FeatureView evaluated
   std::vector<double> resampled;
 
   if (options.full) {
-    GENSWEEP_CHECK(evaluated.rows >= 2 && reference.rows >= 2, UsageError,
+    GENSWEEP_CHECK(evaluated.rows >= 2 && reference.rows >= 2, DataError,
                    "kid: the full estimate needs at least 2 rows per set (the m - 1 "
                    "denominator), got {} evaluated and {} reference",
                    evaluated.rows, reference.rows);
@@ -238,16 +238,16 @@ KidResult kernel_inception_distance(FeatureView reference, FeatureView evaluated
     result.subsets = 1;
     result.subset_size = evaluated.rows;
   } else {
-    GENSWEEP_CHECK(options.subsets >= 1, UsageError, "kid: subsets must be >= 1, got {}",
+    GENSWEEP_CHECK(options.subsets >= 1, DataError, "kid: subsets must be >= 1, got {}",
                    options.subsets);
-    GENSWEEP_CHECK(options.subset_size >= 2, UsageError,
+    GENSWEEP_CHECK(options.subset_size >= 2, DataError,
                    "kid: subset_size must be >= 2 (the m - 1 denominator), got {}",
                    options.subset_size);
-    GENSWEEP_CHECK(options.subset_size <= evaluated.rows, UsageError,
+    GENSWEEP_CHECK(options.subset_size <= evaluated.rows, DataError,
                    "kid: subset_size {} exceeds the {} evaluated features; lower subset_size or "
                    "use the full estimate",
                    options.subset_size, evaluated.rows);
-    GENSWEEP_CHECK(options.subset_size <= reference.rows, UsageError,
+    GENSWEEP_CHECK(options.subset_size <= reference.rows, DataError,
                    "kid: subset_size {} exceeds the {} reference features; lower subset_size or "
                    "use the full estimate",
                    options.subset_size, reference.rows);

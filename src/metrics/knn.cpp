@@ -30,7 +30,7 @@ double seconds_since(Clock::time_point t0) {
 // 2 gamma_D with a safety factor 1.25: |a - d^2| <= two_gamma |q| |r| (+ kFloat64Slack term).
 double two_gamma(std::int64_t dim) {
   const double du = static_cast<double>(dim) * 0x1p-24;
-  GENSWEEP_CHECK(du < 0.5, UsageError, "knn: dimension {} is too large for float32 screening", dim);
+  GENSWEEP_CHECK(du < 0.5, DataError, "knn: dimension {} is too large for float32 screening", dim);
   return 2.0 * 1.25 * du / (1.0 - du);
 }
 
@@ -185,7 +185,7 @@ KnnCounters& KnnCounters::operator+=(const KnnCounters& o) {
 
 KnnAccumulator::KnnAccumulator(FeatureView queries, int kk, TileOptions tiles)
     : queries_(queries), kk_(kk), tiles_(tiles) {
-  GENSWEEP_CHECK(kk >= 1, UsageError, "knn: k + 1 must be at least 1, got {}", kk);
+  GENSWEEP_CHECK(kk >= 1, DataError, "knn: k + 1 must be at least 1, got {}", kk);
   tiles_.query_tile = std::max<std::int64_t>(1, tiles_.query_tile);
   query_norm2_ = norms2_of(queries, tiles_.threads);
   states_.resize(static_cast<std::size_t>(queries.rows));
@@ -194,7 +194,7 @@ KnnAccumulator::KnnAccumulator(FeatureView queries, int kk, TileOptions tiles)
 KnnAccumulator::~KnnAccumulator() = default;
 
 void KnnAccumulator::add_block(FeatureView block, std::int64_t first_index) {
-  GENSWEEP_CHECK(block.cols == queries_.cols, UsageError,
+  GENSWEEP_CHECK(block.cols == queries_.cols, DataError,
                  "knn: reference block has dimension {}, queries have {}", block.cols,
                  queries_.cols);
   if (block.rows == 0 || queries_.rows == 0) return;
@@ -324,7 +324,7 @@ BallAccumulator::BallAccumulator(FeatureView queries, std::int64_t reference_row
 BallAccumulator::~BallAccumulator() = default;
 
 void BallAccumulator::add_block(FeatureView block, std::int64_t first_index) {
-  GENSWEEP_CHECK(block.cols == queries_.cols, UsageError,
+  GENSWEEP_CHECK(block.cols == queries_.cols, DataError,
                  "ball: reference block has dimension {}, queries have {}", block.cols,
                  queries_.cols);
   if (block.rows == 0 || queries_.rows == 0) return;
@@ -496,12 +496,12 @@ GiqaKnnAccumulator::GiqaKnnAccumulator(FeatureView queries, int k, double eps, i
       eps_(eps),
       threads_(threads),
       float32_(float32_reference_arithmetic) {
-  GENSWEEP_CHECK(k >= 1, UsageError, "giqa_knn: K must be at least 1, got {}", k);
+  GENSWEEP_CHECK(k >= 1, DataError, "giqa_knn: K must be at least 1, got {}", k);
   smallest_.assign(static_cast<std::size_t>(queries.rows * k), kInf);
 }
 
 void GiqaKnnAccumulator::add_block(FeatureView block, std::int64_t /*first_index*/) {
-  GENSWEEP_CHECK(block.cols == queries_.cols, UsageError,
+  GENSWEEP_CHECK(block.cols == queries_.cols, DataError,
                  "giqa_knn: reference block has dimension {}, queries have {}", block.cols,
                  queries_.cols);
   parallel_for(queries_.rows, threads_, [&](std::int64_t q) {

@@ -22,9 +22,9 @@ constexpr std::string_view kWhat = "pca";
 }  // namespace
 
 Pca fit_pca(FeatureView x, double variance_fraction) {
-  GENSWEEP_CHECK(variance_fraction > 0 && variance_fraction <= 1, UsageError,
+  GENSWEEP_CHECK(variance_fraction > 0 && variance_fraction <= 1, DataError,
                  "{}: the variance fraction must be in (0, 1], got {}", kWhat, variance_fraction);
-  GENSWEEP_CHECK(x.rows >= 2 && x.cols >= 1, UsageError,
+  GENSWEEP_CHECK(x.rows >= 2 && x.cols >= 1, DataError,
                  "{}: needs at least 2 rows of dimension >= 1, got {} x {}", kWhat, x.rows, x.cols);
   ScopedBlasThreads blas(1);
   const GaussianStats stats = detail::compute_stats(x, nullptr, kWhat);
@@ -76,7 +76,7 @@ Pca fit_pca(FeatureView x, double variance_fraction) {
 }
 
 std::vector<double> pca_transform_f64(const Pca& p, FeatureView x) {
-  GENSWEEP_CHECK(x.cols == p.dim_in, UsageError,
+  GENSWEEP_CHECK(x.cols == p.dim_in, DataError,
                  "{}: the rows to project have {} columns, the PCA was fitted on {}", kWhat, x.cols,
                  p.dim_in);
   const std::int64_t d = p.dim_in, out_dim = p.dim_out;

@@ -15,7 +15,7 @@ namespace gensweep::metrics {
 namespace {
 
 void check_q(double q, std::string_view what) {
-  GENSWEEP_CHECK(!std::isnan(q) && q >= 0.0, UsageError,
+  GENSWEEP_CHECK(!std::isnan(q) && q >= 0.0, DataError,
                  "{}: the order q must be >= 0 (or +inf), got {}", what, q);
 }
 
@@ -45,8 +45,8 @@ double score_from_eigenvalues(const Eigen::VectorXd& values, double q) {
 
 double vendi_score_from_kernel(const std::vector<double>& K, std::int64_t n, double q) {
   check_q(q, "vendi_score_from_kernel");
-  GENSWEEP_CHECK(n >= 1, UsageError, "vendi_score_from_kernel: n must be >= 1, got {}", n);
-  GENSWEEP_CHECK(static_cast<std::int64_t>(K.size()) == n * n, UsageError,
+  GENSWEEP_CHECK(n >= 1, DataError, "vendi_score_from_kernel: n must be >= 1, got {}", n);
+  GENSWEEP_CHECK(static_cast<std::int64_t>(K.size()) == n * n, DataError,
                  "vendi_score_from_kernel: the kernel has {} entries, expected {} x {} = {}",
                  K.size(), n, n, n * n);
   Eigen::MatrixXd a(n, n);

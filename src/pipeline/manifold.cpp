@@ -123,8 +123,8 @@ std::vector<double> assemble(const Share& share, std::int64_t rows,
 }
 
 void check_k(int k, const char* metric, std::int64_t rows, const char* set) {
-  GENSWEEP_CHECK(k >= 1, UsageError, "{}: k must be at least 1, got {}", metric, k);
-  GENSWEEP_CHECK(rows >= static_cast<std::int64_t>(k) + 1, UsageError,
+  GENSWEEP_CHECK(k >= 1, DataError, "{}: k must be at least 1, got {}", metric, k);
+  GENSWEEP_CHECK(rows >= static_cast<std::int64_t>(k) + 1, DataError,
                  "{}: k = {} needs at least {} {} features, got {}", metric, k, k + 1, set, rows);
 }
 
@@ -138,14 +138,14 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   const bool pr = options.want_precision_recall, dc = options.want_density_coverage,
              rar = options.want_rarity, giqa = options.want_giqa_knn;
   // Validation (identical on every rank: no collective is entered before it).
-  GENSWEEP_CHECK(evaluated.dim() == dim, UsageError,
+  GENSWEEP_CHECK(evaluated.dim() == dim, DataError,
                  "manifold: reference features have dimension {}, evaluated features {}", dim,
                  evaluated.dim());
-  GENSWEEP_CHECK(dim >= 1, UsageError, "manifold: features have dimension 0");
-  GENSWEEP_CHECK(options.tile_rows >= 0, UsageError,
+  GENSWEEP_CHECK(dim >= 1, DataError, "manifold: features have dimension 0");
+  GENSWEEP_CHECK(options.tile_rows >= 0, DataError,
                  "manifold: tile_rows must be 0 (automatic) or positive, got {}",
                  options.tile_rows);
-  GENSWEEP_CHECK(options.threads >= 0, UsageError,
+  GENSWEEP_CHECK(options.threads >= 0, DataError,
                  "manifold: threads must be 0 (BLAS's count) or positive, got {}", options.threads);
   if (pr) {
     check_k(options.k_precision_recall, "precision", n, "reference");
@@ -154,14 +154,14 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   if (dc) check_k(options.k_density_coverage, "density/coverage", n, "reference");
   if (rar) check_k(options.k_rarity, "rarity", n, "reference");
   if (giqa) {
-    GENSWEEP_CHECK(options.giqa_knn_k >= 1, UsageError, "giqa_knn: K must be at least 1, got {}",
+    GENSWEEP_CHECK(options.giqa_knn_k >= 1, DataError, "giqa_knn: K must be at least 1, got {}",
                    options.giqa_knn_k);
-    GENSWEEP_CHECK(n >= options.giqa_knn_k, UsageError,
+    GENSWEEP_CHECK(n >= options.giqa_knn_k, DataError,
                    "giqa_knn: K = {} needs at least {} reference features, got {}",
                    options.giqa_knn_k, options.giqa_knn_k, n);
   }
   const bool any_ball = pr || dc || rar;
-  if (any_ball || giqa) GENSWEEP_CHECK(m >= 1, UsageError, "manifold: no evaluated features");
+  if (any_ball || giqa) GENSWEEP_CHECK(m >= 1, DataError, "manifold: no evaluated features");
   std::vector<int> ks;  // the radii pass 1 computes
   if (pr) ks.push_back(options.k_precision_recall);
   if (dc) ks.push_back(options.k_density_coverage);
@@ -174,12 +174,12 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
       precomputed = false;
       break;
     }
-    GENSWEEP_CHECK(static_cast<std::int64_t>(it->second.size()) == n, UsageError,
+    GENSWEEP_CHECK(static_cast<std::int64_t>(it->second.size()) == n, DataError,
                    "manifold: the precomputed reference radii for k = {} have {} values, the "
                    "reference has {} rows",
                    k, it->second.size(), n);
     for (std::size_t i = 0; i < it->second.size(); ++i) {
-      GENSWEEP_CHECK(std::isfinite(it->second[i]) && it->second[i] >= 0, UsageError,
+      GENSWEEP_CHECK(std::isfinite(it->second[i]) && it->second[i] >= 0, NumericalError,
                      "manifold: the precomputed reference radius for k = {} of row {} is {}", k, i,
                      it->second[i]);
     }

@@ -71,9 +71,9 @@ std::string latex_table(const RunResults& results, std::string_view reference,
     std::vector<std::string> available;
     for (const auto& t : tables)
       available.push_back(fmt::format("{}/{}", t.reference, t.metric));
-    throw UsageError(fmt::format("no results for metric '{}' with reference '{}' (available: {})",
-                                 metric, reference,
-                                 available.empty() ? "none" : join(available, ", ")));
+    throw DataError(fmt::format("no results for metric '{}' with reference '{}' (available: {})",
+                                metric, reference,
+                                available.empty() ? "none" : join(available, ", ")));
   }
   const ResultTable& table = *it;
   int decimals = options.decimals_for(table.metric);

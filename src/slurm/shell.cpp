@@ -7,7 +7,7 @@
 namespace gensweep::slurm {
 
 std::string shell_quote(std::string_view value) {
-  GENSWEEP_CHECK(value.find('\0') == std::string_view::npos, UsageError,
+  GENSWEEP_CHECK(value.find('\0') == std::string_view::npos, ConfigError,
                  "cannot put a value holding a NUL byte into a shell script");
   std::string out = "'";
   for (char c : value) {

@@ -128,13 +128,13 @@ void write_tasks_file(const std::filesystem::path& path,
 
 ExtractionElement read_task(const std::filesystem::path& path, int index) {
   std::ifstream in(path);
-  GENSWEEP_CHECK(in.good(), UsageError, "--tasks: cannot read '{}'", path.string());
+  GENSWEEP_CHECK(in.good(), IoError, "--tasks: cannot read '{}'", path.string());
   std::string line;
   int lines = 0;
   for (int i = 0; std::getline(in, line); ++i, ++lines) {
     if (i != index) continue;
     auto fields = split(line, '\t');
-    GENSWEEP_CHECK(fields.size() == 2 && !fields[0].empty() && !fields[1].empty(), UsageError,
+    GENSWEEP_CHECK(fields.size() == 2 && !fields[0].empty() && !fields[1].empty(), IoError,
                    "{}:{}: expected \"dataset<TAB>backbone\", got '{}'", path.string(), i + 1,
                    line);
     return {index, fields[0], fields[1]};

@@ -103,9 +103,9 @@ TEST(BootstrapFd, SeededAndOrdered) {
 
 TEST(BootstrapErrors, BadParametersAndFeatures) {
   const FeatureMatrix a = gaussian(10, 3, 1, 0), c = gaussian(10, 4, 2, 0);
-  EXPECT_THROW_WITH(bootstrap_fd(a.view(), a.view(), 1, 0.95, 0), UsageError,
+  EXPECT_THROW_WITH(bootstrap_fd(a.view(), a.view(), 1, 0.95, 0), DataError,
                     "bootstrap_fd: resamples must be >= 2, got 1");
-  EXPECT_THROW_WITH(bootstrap_fd(a.view(), a.view(), 10, 0.0, 0), UsageError,
+  EXPECT_THROW_WITH(bootstrap_fd(a.view(), a.view(), 10, 0.0, 0), DataError,
                     "bootstrap_fd: the confidence level must be in (0, 1), got 0");
   EXPECT_THROW_WITH(bootstrap_fd(a.view(), c.view(), 10, 0.9, 0), NumericalError,
                     "bootstrap_fd: dimension mismatch: reference features have 3 columns, "
@@ -114,9 +114,9 @@ TEST(BootstrapErrors, BadParametersAndFeatures) {
   bad.row(4)[2] = NAN;
   EXPECT_THROW_WITH(bootstrap_fd(a.view(), bad.view(), 10, 0.9, 0), NumericalError,
                     "bootstrap_fd: evaluated: non-finite feature nan at row 4, column 2");
-  EXPECT_THROW_WITH(percentile_interval({1.0}, 0.9), UsageError,
+  EXPECT_THROW_WITH(percentile_interval({1.0}, 0.9), DataError,
                     "bootstrap: a percentile interval needs at least 2 resampled values, got 1");
-  EXPECT_THROW_WITH(percentile_interval({1.0, 2.0}, 1.5), UsageError,
+  EXPECT_THROW_WITH(percentile_interval({1.0, 2.0}, 1.5), DataError,
                     "bootstrap: the confidence level must be in (0, 1), got 1.5");
 }
 

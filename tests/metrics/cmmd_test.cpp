@@ -73,10 +73,10 @@ TEST(Cmmd, BlockedSumsMatchBruteForce) {
 
 TEST(CmmdErrors, BadParametersAndFeatures) {
   const FeatureMatrix a = gaussian(5, 3, 1, 0), c = gaussian(5, 4, 2, 0);
-  EXPECT_THROW_WITH(cmmd(a.view(), a.view(), {.sigma = 0}), UsageError,
+  EXPECT_THROW_WITH(cmmd(a.view(), a.view(), {.sigma = 0}), DataError,
                     "cmmd: sigma must be finite and > 0, got 0");
   EXPECT_THROW_WITH(cmmd(a.view(), a.view(), {.sigma = 10, .normalize = true, .scale = NAN}),
-                    UsageError, "cmmd: scale must be finite");
+                    DataError, "cmmd: scale must be finite");
   EXPECT_THROW_WITH(cmmd(a.view(), c.view(), {}), NumericalError,
                     "cmmd: dimension mismatch: reference features have 3 columns, evaluated 4");
   const FeatureMatrix empty(0, 3);

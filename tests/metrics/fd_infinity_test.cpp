@@ -80,12 +80,12 @@ TEST(FdInfinity, SeededAndReproducible) {
 TEST(FdInfinityErrors, BadParameters) {
   const FeatureMatrix ref = gaussian(50, 3, 1, 0.0), ev = gaussian(50, 3, 2, 0.0);
   const GaussianStats stats = compute_stats(ref.view());
-  EXPECT_THROW_WITH(fd_infinity(stats, ev.view(), {.points = 1}), UsageError,
+  EXPECT_THROW_WITH(fd_infinity(stats, ev.view(), {.points = 1}), DataError,
                     "fd_infinity: points must be >= 2, got 1");
-  EXPECT_THROW_WITH(fd_infinity(stats, ev.view(), {.points = 15, .min_n = 1}), UsageError,
+  EXPECT_THROW_WITH(fd_infinity(stats, ev.view(), {.points = 15, .min_n = 1}), DataError,
                     "fd_infinity: min_n must be >= 2, got 1");
   const FeatureMatrix two = gaussian(2, 3, 3, 0.0);
-  EXPECT_THROW_WITH(fd_infinity(stats, two.view(), {}), UsageError,
+  EXPECT_THROW_WITH(fd_infinity(stats, two.view(), {}), DataError,
                     "fd_infinity: needs at least 3 evaluated features");
   const FeatureMatrix other = gaussian(50, 4, 4, 0.0);
   EXPECT_THROW_WITH(fd_infinity(stats, other.view(), {}), NumericalError,
@@ -94,11 +94,11 @@ TEST(FdInfinityErrors, BadParameters) {
   FeatureMatrix bad = ev;
   bad.row(5)[1] = NAN;
   EXPECT_THROW(fd_infinity(stats, bad.view(), {}), NumericalError);
-  EXPECT_THROW_WITH(fit_inverse_n({10, 10}, {1, 2}), UsageError,
+  EXPECT_THROW_WITH(fit_inverse_n({10, 10}, {1, 2}), DataError,
                     "fit_inverse_n: a line needs at least 2 distinct sample sizes, got 1");
-  EXPECT_THROW_WITH(fit_inverse_n({10, 20}, {1}), UsageError,
+  EXPECT_THROW_WITH(fit_inverse_n({10, 20}, {1}), DataError,
                     "fit_inverse_n: 2 sample sizes but 1 values");
-  EXPECT_THROW_WITH(fit_inverse_n({0, 20}, {1, 2}), UsageError,
+  EXPECT_THROW_WITH(fit_inverse_n({0, 20}, {1, 2}), DataError,
                     "fit_inverse_n: sample size 0 at 0 is not positive");
 }
 

@@ -292,17 +292,17 @@ TEST(GmmErrors, BadInputsAndOptions) {
   const FeatureMatrix x = clusters(10, 3, {1.0}, 0.0, 1.0, 1);
   GmmOptions o;
   o.components = 11;
-  EXPECT_THROW_WITH(fit_gmm(x.view(), o), UsageError,
+  EXPECT_THROW_WITH(fit_gmm(x.view(), o), DataError,
                     "gmm: 10 rows to fit are fewer than the 11 components");
   o.components = 0;
-  EXPECT_THROW_WITH(fit_gmm(x.view(), o), UsageError, "gmm: components must be at least 1");
+  EXPECT_THROW_WITH(fit_gmm(x.view(), o), DataError, "gmm: components must be at least 1");
   o = {};
   o.components = 2;
   o.reg_covar = -1;
-  EXPECT_THROW_WITH(fit_gmm(x.view(), o), UsageError, "reg_covar must be finite and non-negative");
+  EXPECT_THROW_WITH(fit_gmm(x.view(), o), DataError, "reg_covar must be finite and non-negative");
   o.reg_covar = 1e-6;
   o.threads = 0;
-  EXPECT_THROW_WITH(fit_gmm(x.view(), o), UsageError, "threads must be at least 1");
+  EXPECT_THROW_WITH(fit_gmm(x.view(), o), DataError, "threads must be at least 1");
   o.threads = 1;
   FeatureMatrix bad = x;
   bad.row(4)[2] = std::numeric_limits<float>::quiet_NaN();
@@ -312,26 +312,26 @@ TEST(GmmErrors, BadInputsAndOptions) {
   EXPECT_THROW_WITH(gmm_score_samples(m, bad.view()), NumericalError,
                     "gmm: the rows to score has a non-finite value at row 4, column 2");
   const FeatureMatrix wide = clusters(10, 4, {1.0}, 0.0, 1.0, 1);
-  EXPECT_THROW_WITH(gmm_score_samples(m, wide.view()), UsageError,
+  EXPECT_THROW_WITH(gmm_score_samples(m, wide.view()), DataError,
                     "gmm: the rows to score have 4 columns, the mixture has dimension 3");
   GiqaGmmOptions g;
   g.gmm.components = 2;
-  EXPECT_THROW_WITH(giqa_gmm(x.view(), wide.view(), g, false), UsageError,
+  EXPECT_THROW_WITH(giqa_gmm(x.view(), wide.view(), g, false), DataError,
                     "giqa-gmm: dimension mismatch: reference is 10 x 3, evaluated is 10 x 4");
   for (double f : {-0.1, 1.5, std::numeric_limits<double>::quiet_NaN()}) {
     g.pca_fraction = f;
-    EXPECT_THROW_WITH(giqa_gmm(x.view(), x.view(), g, false), UsageError,
+    EXPECT_THROW_WITH(giqa_gmm(x.view(), x.view(), g, false), DataError,
                       "giqa-gmm: pca_fraction must be in (0, 1]");
     if (!(f == 0)) {
-      EXPECT_THROW_WITH(fit_pca(x.view(), f), UsageError,
+      EXPECT_THROW_WITH(fit_pca(x.view(), f), DataError,
                         "pca: the variance fraction must be in (0, 1]");
     }
   }
-  EXPECT_THROW_WITH(fit_pca(x.view(), 0.0), UsageError, "pca: the variance fraction");
+  EXPECT_THROW_WITH(fit_pca(x.view(), 0.0), DataError, "pca: the variance fraction");
   g.pca_fraction = 0;
   g.gmm.components = 5;
   const FeatureMatrix few = clusters(4, 3, {1.0}, 0.0, 1.0, 2);
-  EXPECT_THROW_WITH(giqa_gmm(x.view(), few.view(), g, true), UsageError,
+  EXPECT_THROW_WITH(giqa_gmm(x.view(), few.view(), g, true), DataError,
                     "giqa-gmm: the diversity score fits 5 components on the evaluated rows, but "
                     "there are only 4");
 }
@@ -365,7 +365,7 @@ TEST(GmmErrors, CovarianceNotPositiveDefiniteNamesTheComponent) {
   EXPECT_NEAR(m.weights[0], 0.5, 1e-12);
   EXPECT_THROW_WITH(gmm_from_parameters(2, 1, {0.5, 0.5}, {0, 1}, {1.0, -2.0}), NumericalError,
                     "gmm: the covariance of component 1 is not positive definite");
-  EXPECT_THROW_WITH(gmm_from_parameters(2, 1, {0.5}, {0, 1}, {1.0, 2.0}), UsageError,
+  EXPECT_THROW_WITH(gmm_from_parameters(2, 1, {0.5}, {0, 1}, {1.0, 2.0}), DataError,
                     "need 2 weights, 2 means and 2 covariance entries; got 1, 2 and 2");
   EXPECT_THROW_WITH(gmm_from_parameters(2, 1, {0.5, 0.0}, {0, 1}, {1.0, 2.0}), NumericalError,
                     "the weight of component 1 must be positive");

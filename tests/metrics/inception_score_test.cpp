@@ -134,16 +134,16 @@ TEST_F(InceptionScoreGolden, UniformLogitsScoreOne) {
 
 TEST(InceptionScoreErrors, BadParameters) {
   const FeatureMatrix logits(4, 3);
-  EXPECT_THROW_WITH(inception_score(logits.view(), {.splits = 5}), UsageError,
+  EXPECT_THROW_WITH(inception_score(logits.view(), {.splits = 5}), DataError,
                     "inception_score: 5 splits of 4 samples would leave empty splits");
-  EXPECT_THROW_WITH(inception_score(logits.view(), {.splits = 0}), UsageError,
+  EXPECT_THROW_WITH(inception_score(logits.view(), {.splits = 0}), DataError,
                     "inception_score: splits must be >= 1, got 0");
   InceptionScoreOptions options{.splits = 2};
   options.permutation = {0, 1, 2};
-  EXPECT_THROW_WITH(inception_score(logits.view(), options), UsageError,
+  EXPECT_THROW_WITH(inception_score(logits.view(), options), DataError,
                     "inception_score: the permutation has 3 entries for 4 samples");
   options.permutation = {0, 1, 1, 3};
-  EXPECT_THROW_WITH(inception_score(logits.view(), options), UsageError,
+  EXPECT_THROW_WITH(inception_score(logits.view(), options), DataError,
                     "inception_score: the permutation is not one of 0..3: entry 2 is 1");
   FeatureMatrix bad(4, 3);
   bad.row(2)[1] = NAN;

@@ -306,44 +306,44 @@ TEST(KidErrors, BadParameters) {
   const FeatureMatrix a = gaussian(20, 3, 1, 0), b = gaussian(10, 3, 2, 0);
   KidOptions o;
   o.subset_size = 15;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: subset_size 15 exceeds the 10 evaluated features");
-  EXPECT_THROW_WITH(kernel_inception_distance(b.view(), a.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(b.view(), a.view(), o), DataError,
                     "kid: subset_size 15 exceeds the 10 reference features");
   o.subset_size = 1;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: subset_size must be >= 2");
   o = {};
   o.subset_size = 5;
   o.subsets = 0;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: subsets must be >= 1, got 0");
   o = {};
   o.full = true;
   o.degree = 0;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: the polynomial degree must be >= 1, got 0");
   o.degree = 3;
   o.gamma = -1;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: gamma must be finite and >= 0");
   o.gamma = 0;
   o.coef0 = NAN;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: coef0 must be finite");
   o.coef0 = 1;
   o.bootstrap = 1;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: bootstrap must be 0 (no interval) or at least 2 resamples, got 1");
   o.bootstrap = 10;
   o.confidence = 1.0;
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), b.view(), o), DataError,
                     "kid: confidence must be in (0, 1), got 1");
   o.confidence = 0.95;
   const FeatureMatrix one = gaussian(1, 3, 3, 0);
-  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), one.view(), o), UsageError,
+  EXPECT_THROW_WITH(kernel_inception_distance(a.view(), one.view(), o), DataError,
                     "kid: the full estimate needs at least 2 rows per set");
-  EXPECT_THROW_WITH(mmd2_unbiased_polynomial(one.view(), a.view(), 3, 0, 1), UsageError,
+  EXPECT_THROW_WITH(mmd2_unbiased_polynomial(one.view(), a.view(), 3, 0, 1), DataError,
                     "mmd2_unbiased_polynomial: each set needs at least 2 rows");
 }
 

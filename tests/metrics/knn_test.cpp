@@ -240,23 +240,23 @@ TEST(KnnEngine, ExactUnderCancellation) {
 TEST(ManifoldErrors, ParametersAndInputs) {
   const auto four = gaussian(4, 3, 1), three = gaussian(3, 3, 2), wide = gaussian(6, 4, 3);
   ManifoldOptions o;
-  EXPECT_THROW_WITH(run(three, four, o), UsageError,
+  EXPECT_THROW_WITH(run(three, four, o), DataError,
                     "precision: k = 3 needs at least 4 reference features, got 3");
-  EXPECT_THROW_WITH(run(four, three, o), UsageError,
+  EXPECT_THROW_WITH(run(four, three, o), DataError,
                     "recall: k = 3 needs at least 4 evaluated features, got 3");
   o.k_precision_recall = 0;
-  EXPECT_THROW_WITH(run(four, four, o), UsageError, "precision: k must be at least 1, got 0");
+  EXPECT_THROW_WITH(run(four, four, o), DataError, "precision: k must be at least 1, got 0");
   o = ManifoldOptions{};
   o.want_precision_recall = false;
   o.k_density_coverage = 5;
-  EXPECT_THROW_WITH(run(four, four, o), UsageError,
+  EXPECT_THROW_WITH(run(four, four, o), DataError,
                     "density/coverage: k = 5 needs at least 6 reference features, got 4");
   o = ManifoldOptions{};
   o.want_precision_recall = o.want_density_coverage = o.want_rarity = false;
   o.giqa_knn_k = 5;
-  EXPECT_THROW_WITH(run(four, four, o), UsageError,
+  EXPECT_THROW_WITH(run(four, four, o), DataError,
                     "giqa_knn: K = 5 needs at least 5 reference features, got 4");
-  EXPECT_THROW_WITH(run(four, wide, ManifoldOptions{}), UsageError,
+  EXPECT_THROW_WITH(run(four, wide, ManifoldOptions{}), DataError,
                     "manifold: reference features have dimension 3, evaluated features 4");
   auto bad = gaussian(6, 3, 4);
   bad.values[2 * 3 + 1] = std::numeric_limits<float>::quiet_NaN();

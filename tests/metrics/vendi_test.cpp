@@ -116,10 +116,10 @@ TEST(Vendi, OrderIsNonIncreasingInQ) {
 
 TEST(VendiErrors, BadParametersAndFeatures) {
   const FeatureMatrix x = gaussian(5, 3, 1);
-  EXPECT_THROW_WITH(vendi_score(x.view(), {.q = -1}), UsageError,
+  EXPECT_THROW_WITH(vendi_score(x.view(), {.q = -1}), DataError,
                     "vendi: the order q must be >= 0 (or +inf), got -1");
-  EXPECT_THROW_WITH(vendi_score(x.view(), {.q = NAN}), UsageError, "vendi: the order q must be");
-  EXPECT_THROW_WITH(vendi_score_from_kernel({1, 0, 0}, 2, 1), UsageError,
+  EXPECT_THROW_WITH(vendi_score(x.view(), {.q = NAN}), DataError, "vendi: the order q must be");
+  EXPECT_THROW_WITH(vendi_score_from_kernel({1, 0, 0}, 2, 1), DataError,
                     "vendi_score_from_kernel: the kernel has 3 entries, expected 2 x 2 = 4");
   EXPECT_THROW_WITH(vendi_score_from_kernel({1, 0, NAN, 1}, 2, 1), NumericalError,
                     "vendi_score_from_kernel: non-finite kernel entry nan at (1, 0)");

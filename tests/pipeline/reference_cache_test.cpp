@@ -180,7 +180,7 @@ TEST(ReferenceCache, RadiiRoundTripBitwiseAndManifoldWithThemIsBitwiseTheSame) {
   // Radii of the wrong length are refused on every rank, naming k.
   Radii wrong = {{3, std::vector<double>(96, 1.0)}, {5, fresh.radius_density_coverage}};
   cached_options.reference_radii = &wrong;
-  EXPECT_THROW_WITH(compute_manifold(r, f, cached_options, comm), UsageError,
+  EXPECT_THROW_WITH(compute_manifold(r, f, cached_options, comm), DataError,
                     "precomputed reference radii for k = 3 have 96 values, the reference has 97");
 }
 

@@ -45,10 +45,10 @@ TEST(ReportLatex, EscapesSpecialCharacters) {
 }
 
 TEST(ReportLatex, UnknownPairNamesWhatExists) {
-  EXPECT_THROW_WITH(latex_table(testing::sample_results(), "clean", "precision"), UsageError,
+  EXPECT_THROW_WITH(latex_table(testing::sample_results(), "clean", "precision"), DataError,
                     "no results for metric 'precision' with reference 'clean' (available: "
                     "clean/fd, clean/kid)");
-  EXPECT_THROW_WITH(latex_table(RunResults{}, "a", "fd"), UsageError, "(available: none)");
+  EXPECT_THROW_WITH(latex_table(RunResults{}, "a", "fd"), DataError, "(available: none)");
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ TEST(ShellQuote, BashReadsBackEveryValueExactly) {
 }
 
 TEST(ShellQuote, NulCannotBeQuoted) {
-  EXPECT_THROW(shell_quote(std::string("a\0b", 3)), UsageError);
+  EXPECT_THROW(shell_quote(std::string("a\0b", 3)), ConfigError);
 }
 
 TEST(ShellCommand, PlainWordsStayPlain) {

@@ -41,12 +41,12 @@ struct ConfidenceInterval {
 // [32.4, 33.8], basic [1.0, 2.3] (population 0.16, 0.16, 0.64). low / high therefore describe
 // FD at this N under resampling; basic_low / basic_high are the bias-corrected interval for the
 // population FD (first-order correction only: still high where the bias is large, e.g. N ~ D).
-// Throws UsageError for resamples < 2 or level outside (0, 1); NumericalError as frechet_distance.
+// Throws DataError for resamples < 2 or level outside (0, 1); NumericalError as frechet_distance.
 ConfidenceInterval bootstrap_fd(FeatureView reference, FeatureView evaluated,
                                 std::int64_t resamples, double level, std::uint64_t seed);
 
 // The percentile interval of a sample of resampled values (numpy linear quantiles), shared by the
-// bootstraps. Throws UsageError for fewer than 2 values, level outside (0, 1) or a NaN value.
+// bootstraps. Throws DataError for fewer than 2 values, level outside (0, 1) or a NaN value.
 std::pair<double, double> percentile_interval(std::vector<double> values, double level);
 
 }  // namespace gensweep::metrics

@@ -13,7 +13,7 @@
 // kernel enters as expm1(-d^2 / (2 sigma^2)) = k - 1 (the constants cancel between the three
 // means), which avoids summing values all close to 1. normalize: rows are divided by their L2
 // norm in float64 first (the reference expects normalised embeddings; a zero row is an error).
-// Errors: UsageError for sigma <= 0 or non-finite, non-finite scale; NumericalError for a
+// Errors: DataError for sigma <= 0 or non-finite, non-finite scale; NumericalError for a
 // dimension mismatch, an empty set, a non-finite feature or a zero row with normalize.
 
 #include "gensweep/core/matrix_view.h"

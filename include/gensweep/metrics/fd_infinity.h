@@ -22,7 +22,7 @@
 //   reference statistics come from many samples (measured: 20000 reference rows at D = 2048 left
 //   an intercept of 18.9 for a population FD of 0.2).
 // - FD_inf = the intercept of the OLS fit FD_N = a + b / N (sklearn LinearRegression).
-// Errors: UsageError for points < 2, min_n < 2, N < 3 or a grid with fewer than 2 distinct
+// Errors: DataError for points < 2, min_n < 2, N < 3 or a grid with fewer than 2 distinct
 // sizes; NumericalError for a dimension mismatch or a non-finite feature.
 
 #include <cstdint>
@@ -52,7 +52,7 @@ FdInfinityResult fd_infinity(const GaussianStats& reference, FeatureView evaluat
                              const FdInfinityOptions& options);
 
 // The least-squares line y = a + b / n (intercept a = FD-inf), exposed for T14. Returns (a, b).
-// Throws UsageError for mismatched sizes, n <= 0 or fewer than 2 distinct n.
+// Throws DataError for mismatched sizes, n <= 0 or fewer than 2 distinct n.
 std::pair<double, double> fit_inverse_n(const std::vector<std::int64_t>& n,
                                         const std::vector<double>& y);
 

@@ -85,7 +85,7 @@ struct GmmOptions {
 
 // Fits on the rows of x [N x D]. Cost per EM iteration about 2 N K D^2 flops (one dtrmm and one
 // dsyrk per block and component); measured N = 50,000, K = 7: 0.5 s per iteration at D = 64 and
-// 2.7 s at D = 256 with 2 threads on a shared, loaded 2-core machine. Throws UsageError for bad
+// 2.7 s at D = 256 with 2 threads on a shared, loaded 2-core machine. Throws DataError for bad
 // options or N < components, and NumericalError for a non-finite value or a covariance that is not
 // positive definite.
 GaussianMixture fit_gmm(FeatureView x, const GmmOptions&);
@@ -94,7 +94,7 @@ GaussianMixture fit_gmm(DoubleView x, const GmmOptions&);
 // From saved parameters (weights, means, covariances): computes precisions_cholesky (or checks it).
 // Computed as sklearn's _compute_precision_cholesky (covariances taken as given: a saved sklearn
 // model's already include reg_covar); on the golden cases the result matches sklearn's saved
-// precisions_cholesky to 1e-9 relative. Throws UsageError for inconsistent sizes, NumericalError
+// precisions_cholesky to 1e-9 relative. Throws DataError for inconsistent sizes, NumericalError
 // for a non-positive or non-finite weight, a non-finite mean, or a covariance that is not
 // positive definite (naming the component).
 GaussianMixture gmm_from_parameters(std::int64_t k, std::int64_t d, std::vector<double> weights,

@@ -17,7 +17,7 @@
 //   gensweep does not reproduce: shuffle_seed shuffles with gensweep's own Rng (Fisher-Yates,
 //   Rng::below), and `permutation` takes an explicit order (e.g. numpy's, to reproduce
 //   torch-fidelity exactly).
-// Errors: UsageError for splits < 1 or > N, a permutation that is not one of [0, N);
+// Errors: DataError for splits < 1 or > N, a permutation that is not one of [0, N);
 // NumericalError for non-finite logits.
 
 #include <cstdint>

@@ -76,7 +76,7 @@ struct KidResult {
 };
 
 // reference = real, evaluated = generated. float64 kernels (blocked: memory O(block^2), not
-// O(N^2)). Throws UsageError for bad options (subset_size > N or < 2, subsets < 1, degree < 1,
+// O(N^2)). Throws DataError for bad options (subset_size > N or < 2, subsets < 1, degree < 1,
 // gamma < 0, non-finite coef0, confidence outside (0, 1), bootstrap < 0) and NumericalError for a
 // dimension mismatch, fewer than 2 rows or a non-finite feature.
 KidResult kernel_inception_distance(FeatureView reference, FeatureView evaluated,

@@ -13,7 +13,7 @@
 // the matrix) are dropped: the reference drops only those <= 0, which lets round-off of exact
 // zeros count for q < 1 (each adds about 3e-9 at q = 0.5) and makes the forms disagree; the
 // difference to the reference is round-off for q >= 1. q = inf takes the largest eigenvalue.
-// Errors: UsageError for q < 0 or NaN, a kernel of the wrong size; NumericalError for an empty
+// Errors: DataError for q < 0 or NaN, a kernel of the wrong size; NumericalError for an empty
 // set, a non-finite value, a zero row with normalize.
 
 #include <cstdint>

@@ -13,7 +13,7 @@
 
 namespace gensweep::report {
 
-// A tabular environment (no float, no caption: the paper decides those). Throws UsageError naming
+// A tabular environment (no float, no caption: the paper decides those). Throws DataError naming
 // the (reference, metric) pairs available when the results have no entry for this one.
 std::string latex_table(const RunResults& results, std::string_view reference,
                         std::string_view metric, const TableOptions& options = {});

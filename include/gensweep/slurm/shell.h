@@ -12,8 +12,8 @@
 
 namespace gensweep::slurm {
 
-// One shell word that bash reads back as exactly `value`. Throws UsageError for a NUL byte, which
-// no shell word can hold.
+// One shell word that bash reads back as exactly `value`. Throws ConfigError for a NUL byte, which
+// no shell word can hold (no command-line argument holds one: it comes from a job file's value).
 std::string shell_quote(std::string_view value);
 
 // Words joined by spaces, each quoted (for printing a command a user can paste).

@@ -57,8 +57,8 @@ std::vector<Submission> read_submissions(const std::filesystem::path& output_dir
 // tasks.tsv
 void write_tasks_file(const std::filesystem::path& path,
                       const std::vector<ExtractionElement>& elements);
-// Line `index` of a tasks file. Throws UsageError naming the file and the line when the file or
-// the line is missing or malformed.
+// Line `index` of a tasks file. Throws IoError naming the file and the line when the file cannot be
+// read or the line is malformed, UsageError when the file has no line `index` (--task).
 ExtractionElement read_task(const std::filesystem::path& path, int index);
 
 // The outcome of one gensweep process, written by `--status-file` (state "done", "failed" or
