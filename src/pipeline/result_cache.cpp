@@ -5,6 +5,7 @@
 
 #include "cache_encoding.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/json_numbers.h"
 #include "gensweep/core/sha256.h"
 #include "gensweep/core/version.h"
 
@@ -14,45 +15,9 @@ namespace {
 using cache_detail::bits_hex;
 using cache_detail::from_bits_hex;
 
-std::string escape_pointer_token(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string non_finite_name(double x) {
-  return std::isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
-}
-
-// JSON has no NaN or infinity: they become null and their pointers are listed in `notes`.
-void null_non_finite(nlohmann::json& j, const std::string& pointer, nlohmann::json& notes) {
-  if (j.is_number_float()) {
-    const double x = j.get<double>();
-    if (!std::isfinite(x)) {
-      notes[pointer] = non_finite_name(x);
-      j = nullptr;
-    }
-  } else if (j.is_object()) {
-    for (auto& [key, value] : j.items())
-      null_non_finite(value, pointer + "/" + escape_pointer_token(key), notes);
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i)
-      null_non_finite(j[i], pointer + "/" + std::to_string(i), notes);
-  }
-}
-
+// A non_finite note read back: its value, or an IoError.
 double non_finite_value(const std::string& name) {
-  if (name == "nan") return std::numeric_limits<double>::quiet_NaN();
-  if (name == "inf") return std::numeric_limits<double>::infinity();
-  if (name == "-inf") return -std::numeric_limits<double>::infinity();
+  if (const auto v = json_numbers::non_finite_value(name)) return *v;
   throw IoError(fmt::format("non_finite names '{}', not nan, inf or -inf", name));
 }
 
@@ -106,8 +71,9 @@ std::string encode_cached_item(const CachedItem& item) {
   for (const auto& [metric, v] : item.values) {
     nlohmann::json diagnostics = v.diagnostics;
     nlohmann::json notes = nlohmann::json::object();
-    null_non_finite(diagnostics, "", notes);
-    values[metric] = {{"value", std::isfinite(v.value) ? nlohmann::json(v.value) : nullptr},
+    json_numbers::null_non_finite(diagnostics, "", notes);
+    // The bits carry the exact value; the readable one is null when it is not finite.
+    values[metric] = {{"value", json_numbers::finite_or_null<nlohmann::json>(v.value)},
                       {"bits", bits_hex(v.value)},
                       {"diagnostics", std::move(diagnostics)},
                       {"non_finite", std::move(notes)}};

@@ -1,9 +1,9 @@
 #include "gensweep/report/json.h"
 
 #include "gensweep/core/error.h"
+#include "gensweep/core/json_numbers.h"
 #include "gensweep/report/atomic_file.h"
 
-#include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -13,49 +13,10 @@ namespace {
 
 using Ordered = nlohmann::ordered_json;
 
-const char* non_finite_name(double v) {
-  if (std::isnan(v)) return "nan";
-  return v > 0 ? "inf" : "-inf";
-}
-
+// A non_finite note read back: its value, or an IoError naming where it stands.
 double non_finite_value(const std::string& name, const std::string& where) {
-  if (name == "nan") return std::numeric_limits<double>::quiet_NaN();
-  if (name == "inf") return std::numeric_limits<double>::infinity();
-  if (name == "-inf") return -std::numeric_limits<double>::infinity();
+  if (const auto v = json_numbers::non_finite_value(name)) return *v;
   throw IoError(fmt::format("{}: non_finite value '{}' is not nan, inf or -inf", where, name));
-}
-
-// RFC 6901: "~" and "/" inside a key are written "~0" and "~1".
-std::string pointer_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Replaces each non-finite number under `node` by null and records it in `notes` under its JSON
-// pointer (relative to the entry, `pointer` is where `node` sits).
-void null_non_finite(Ordered& node, const std::string& pointer, Ordered& notes) {
-  if (node.is_number_float()) {
-    double v = node.get<double>();
-    if (!std::isfinite(v)) {
-      notes[pointer] = non_finite_name(v);
-      node = nullptr;
-    }
-  } else if (node.is_object()) {
-    for (auto it = node.begin(); it != node.end(); ++it)
-      null_non_finite(it.value(), pointer + "/" + pointer_token(it.key()), notes);
-  } else if (node.is_array()) {
-    for (std::size_t i = 0; i < node.size(); ++i)
-      null_non_finite(node[i], pointer + "/" + std::to_string(i), notes);
-  }
 }
 
 Ordered entry_document(const MetricEntry& e) {
@@ -63,12 +24,9 @@ Ordered entry_document(const MetricEntry& e) {
   Ordered diagnostics = e.diagnostics.is_object() ? Ordered(e.diagnostics) : Ordered::object();
   diagnostics.erase("non_finite");
   Ordered notes = Ordered::object();
-  null_non_finite(diagnostics, "/diagnostics", notes);
+  json_numbers::null_non_finite(diagnostics, "/diagnostics", notes);
   Ordered value = e.value;
-  if (!std::isfinite(e.value)) {
-    notes["/value"] = non_finite_name(e.value);
-    value = nullptr;
-  }
+  json_numbers::null_non_finite(value, "/value", notes);
   if (!notes.empty()) diagnostics["non_finite"] = std::move(notes);
   return Ordered{{"reference", e.reference}, {"evaluated", e.evaluated},
                  {"backbone", e.backbone},   {"metric", e.metric},
@@ -87,7 +45,7 @@ Ordered document(const RunResults& r) {
   doc["git_commit"] = r.git_commit;
   doc["created_utc"] = r.created_utc;
   doc["ranks"] = r.ranks;
-  doc["seconds"] = std::isfinite(r.seconds) ? Ordered(r.seconds) : Ordered(nullptr);
+  doc["seconds"] = json_numbers::finite_or_null<Ordered>(r.seconds);
   doc["datasets"] = Ordered::array();
   for (const auto& d : r.datasets)
     doc["datasets"].push_back({{"id", d.id},
