@@ -7,6 +7,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/random.h"
+#include "stats_internal.h"
 
 namespace gensweep::metrics {
 namespace {
@@ -96,14 +97,9 @@ InceptionScoreResult inception_score(FeatureView logits, const InceptionScoreOpt
     }
     result.per_split.push_back(std::exp(kl_total / count));
   }
-  double total = 0.0;
-  for (double v : result.per_split)
-    total += v;
-  result.mean = total / static_cast<double>(options.splits);
-  double squares = 0.0;
-  for (double v : result.per_split)
-    squares += (v - result.mean) * (v - result.mean);
-  result.std = std::sqrt(squares / static_cast<double>(options.splits));  // ddof 0
+  const auto spread = detail::mean_and_population_std(result.per_split);
+  result.mean = spread.mean;
+  result.std = spread.std;
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "gensweep/core/random.h"
 #include "gensweep/metrics/bootstrap.h"
 #include "kernel_blocks.h"
+#include "stats_internal.h"
 
 namespace gensweep::metrics {
 namespace {
@@ -263,14 +264,9 @@ KidResult kernel_inception_distance(FeatureView reference, FeatureView evaluated
                                       detail::indexed_rows(reference, idx_y.data(), m), kernel);
       result.per_subset.push_back(mmd2_from_sums(sums, m, m));
     }
-    double total = 0.0;
-    for (double v : result.per_subset)
-      total += v;
-    result.mean = total / static_cast<double>(options.subsets);
-    double squares = 0.0;
-    for (double v : result.per_subset)
-      squares += (v - result.mean) * (v - result.mean);
-    result.std = std::sqrt(squares / static_cast<double>(options.subsets));  // ddof 0
+    const auto spread = detail::mean_and_population_std(result.per_subset);
+    result.mean = spread.mean;
+    result.std = spread.std;
     result.subsets = options.subsets;
     result.subset_size = m;
     if (options.bootstrap > 0) {

@@ -107,6 +107,20 @@ GaussianStats compute_stats(FeatureView rows, const std::uint8_t* valid, std::st
   return stats;
 }
 
+MeanStd mean_and_population_std(const std::vector<double>& values) {
+  const double count = static_cast<double>(values.size());
+  MeanStd out;
+  double total = 0.0;
+  for (double v : values)
+    total += v;
+  out.mean = total / count;
+  double squares = 0.0;
+  for (double v : values)
+    squares += (v - out.mean) * (v - out.mean);
+  out.std = std::sqrt(squares / count);  // ddof 0
+  return out;
+}
+
 }  // namespace detail
 
 GaussianStats compute_stats(FeatureView rows, const std::uint8_t* valid) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "gensweep/core/matrix_view.h"
 #include "gensweep/metrics/statistics.h"
@@ -23,5 +24,12 @@ Eigen::VectorXd feature_mean(FeatureView rows, const std::uint8_t* valid, std::i
                              std::string_view what);
 
 GaussianStats compute_stats(FeatureView rows, const std::uint8_t* valid, std::string_view what);
+
+// The mean and the population std (ddof 0) of `values`, summed in order: the spread of the
+// Inception Score over its splits and of KID over its subsets (torch-fidelity's convention).
+struct MeanStd {
+  double mean = 0, std = 0;
+};
+MeanStd mean_and_population_std(const std::vector<double>& values);
 
 }  // namespace gensweep::metrics::detail
