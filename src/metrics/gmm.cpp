@@ -359,49 +359,75 @@ std::vector<double> gmm_score_samples(const GaussianMixture& m, DoubleView x, in
   return score_rows(m, gmm_detail::rows_of(x), threads);
 }
 
-GiqaGmmResult giqa_gmm(FeatureView reference, FeatureView evaluated, const GiqaGmmOptions& options,
+namespace {
+constexpr std::string_view kGiqa = "giqa-gmm";
+
+void check_giqa_inputs(FeatureView reference, FeatureView evaluated, const GiqaGmmOptions& options,
                        bool diversity) {
-  constexpr std::string_view kGiqa = "giqa-gmm";
   GENSWEEP_CHECK(reference.cols == evaluated.cols, DataError,
                  "{}: dimension mismatch: reference is {} x {}, evaluated is {} x {}", kGiqa,
                  reference.rows, reference.cols, evaluated.rows, evaluated.cols);
   GENSWEEP_CHECK(evaluated.rows >= 1, DataError, "{}: no evaluated rows to score", kGiqa);
-  GENSWEEP_CHECK(
-      options.pca_fraction == 0 || (options.pca_fraction > 0 && options.pca_fraction <= 1),
-      DataError, "{}: pca_fraction must be in (0, 1] (0: no PCA), got {}", kGiqa,
-      options.pca_fraction);
   GENSWEEP_CHECK(!diversity || evaluated.rows >= options.gmm.components, DataError,
                  "{}: the diversity score fits {} components on the evaluated rows, but there are "
                  "only {}",
                  kGiqa, options.gmm.components, evaluated.rows);
-  GiqaGmmResult result;
-  const int threads = options.gmm.threads;
+}
+}  // namespace
+
+GiqaReference fit_giqa_reference(FeatureView reference, const GiqaGmmOptions& options) {
+  GENSWEEP_CHECK(
+      options.pca_fraction == 0 || (options.pca_fraction > 0 && options.pca_fraction <= 1),
+      DataError, "{}: pca_fraction must be in (0, 1] (0: no PCA), got {}", kGiqa,
+      options.pca_fraction);
+  GiqaReference out;
   if (options.pca_fraction > 0) {
     // PCA fitted on the reference (real) rows, both sets projected (GIQA write_act.py).
-    result.pca = fit_pca(reference, options.pca_fraction);
-    result.pca_dim = result.pca.dim_out;
-    const std::vector<double> ref = pca_transform_f64(result.pca, reference);
-    const std::vector<double> ev = pca_transform_f64(result.pca, evaluated);
-    const DoubleView ref_view{ref.data(), reference.rows, result.pca_dim};
-    const DoubleView ev_view{ev.data(), evaluated.rows, result.pca_dim};
-    result.reference_model = fit_gmm(ref_view, options.gmm);
-    result.scores = gmm_score_samples(result.reference_model, ev_view, threads);
+    out.pca = fit_pca(reference, options.pca_fraction);
+    const std::vector<double> ref = pca_transform_f64(out.pca, reference);
+    out.model = fit_gmm(DoubleView{ref.data(), reference.rows, out.pca.dim_out}, options.gmm);
+  } else {
+    out.model = fit(gmm_detail::rows_of(reference), options.gmm);
+  }
+  return out;
+}
+
+GiqaGmmResult giqa_gmm(const GiqaReference& reference_fit, FeatureView reference,
+                       FeatureView evaluated, const GiqaGmmOptions& options, bool diversity) {
+  check_giqa_inputs(reference, evaluated, options, diversity);
+  GiqaGmmResult result;
+  const int threads = options.gmm.threads;
+  result.pca = reference_fit.pca;
+  result.pca_dim = reference_fit.pca.dim_out;
+  result.reference_model = reference_fit.model;
+  if (reference_fit.pca.dim_out > 0) {
+    const std::vector<double> ev = pca_transform_f64(reference_fit.pca, evaluated);
+    const DoubleView ev_view{ev.data(), evaluated.rows, reference_fit.pca.dim_out};
+    result.scores = gmm_score_samples(reference_fit.model, ev_view, threads);
     if (diversity) {
+      const std::vector<double> ref = pca_transform_f64(reference_fit.pca, reference);
       result.evaluated_model = fit_gmm(ev_view, options.gmm);
-      result.diversity_score =
-          mean_of(gmm_score_samples(result.evaluated_model, ref_view, threads));
+      result.diversity_score = mean_of(gmm_score_samples(
+          result.evaluated_model, DoubleView{ref.data(), reference.rows, reference_fit.pca.dim_out},
+          threads));
     }
   } else {
-    const Rows ref = gmm_detail::rows_of(reference), ev = gmm_detail::rows_of(evaluated);
-    result.reference_model = fit(ref, options.gmm);
-    result.scores = score_rows(result.reference_model, ev, threads);
+    const Rows ev = gmm_detail::rows_of(evaluated);
+    result.scores = score_rows(reference_fit.model, ev, threads);
     if (diversity) {
       result.evaluated_model = fit(ev, options.gmm);
-      result.diversity_score = mean_of(score_rows(result.evaluated_model, ref, threads));
+      result.diversity_score =
+          mean_of(score_rows(result.evaluated_model, gmm_detail::rows_of(reference), threads));
     }
   }
   result.quality_score = mean_of(result.scores);
   return result;
+}
+
+GiqaGmmResult giqa_gmm(FeatureView reference, FeatureView evaluated, const GiqaGmmOptions& options,
+                       bool diversity) {
+  check_giqa_inputs(reference, evaluated, options, diversity);
+  return giqa_gmm(fit_giqa_reference(reference, options), reference, evaluated, options, diversity);
 }
 
 }  // namespace gensweep::metrics

@@ -1,34 +1,55 @@
 #include "gensweep/pipeline/feature_set.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "gensweep/core/error.h"
-#include "gensweep/pipeline/manifold.h"
+#include "gensweep/pipeline/store_catalogue.h"
+#include "gensweep/pipeline/store_rows.h"
 #include "gensweep/pipeline/store_statistics.h"
 #include "gensweep/store/feature_store.h"
 
 namespace gensweep::pipeline {
 
+namespace {
+
+// A RowSource that borrows the set's open store (the set outlives it).
+class BorrowedRows final : public metrics::RowSource {
+ public:
+  explicit BorrowedRows(std::shared_ptr<const metrics::RowSource> rows) : rows_(std::move(rows)) {}
+  std::int64_t rows() const override { return rows_->rows(); }
+  std::int64_t dim() const override { return rows_->dim(); }
+  void read(std::int64_t begin, std::int64_t count, float* out) const override {
+    rows_->read(begin, count, out);
+  }
+
+ private:
+  std::shared_ptr<const metrics::RowSource> rows_;
+};
+
+}  // namespace
+
+FeatureSet FeatureSet::from_store(const StoreState& state) {
+  GENSWEEP_ASSERT(state.kind == StoreState::Kind::kComplete, "{}: the store is {}",
+                  state.path.string(), state_name(state.kind));
+  FeatureSet set;
+  set.store_ = std::make_shared<const StoreRows>(state.path);
+  set.dim_ = set.store_->dim();
+  set.count_ = set.store_->rows();
+  GENSWEEP_CHECK(set.count_ == state.valid, StoreError,
+                 "{}: {} valid rows, but {} when the job started (the store changed under it)",
+                 state.path.string(), set.count_, state.valid);
+  return set;
+}
+
 FeatureSet FeatureSet::from_store(const std::filesystem::path& path) {
-  auto st = store::FeatureStore::open_read(path);
-  GENSWEEP_CHECK(st.is_complete(), StoreError,
+  GENSWEEP_CHECK(store::FeatureStore::open_read(path).is_complete(), StoreError,
                  "{}: store is incomplete (extraction did not finish; run `gensweep extract`)",
                  path.string());
-  auto valid = st.read_valid();
   FeatureSet set;
-  set.store_ = path;
-  set.dim_ = st.layout().dim;
-  set.count_ = std::count(valid.begin(), valid.end(), std::uint8_t{1});
-  // The D x D scatter can be large (75 MB at D = 3072): read it only when a metric needs it.
-  set.stats_loader_ = [path, dim = set.dim_] {
-    auto stored = store::FeatureStore::open_read(path).read_statistics();
-    GENSWEEP_CHECK(
-        stored.has_value(), StoreError,
-        "{}: store has no statistics (extraction did not finish; run `gensweep extract`)",
-        path.string());
-    return to_gaussian_stats(*stored, dim);
-  };
-  set.loader_ = [path] { return read_valid_features(store::FeatureStore::open_read(path)); };
+  set.store_ = std::make_shared<const StoreRows>(path);
+  set.dim_ = set.store_->dim();
+  set.count_ = set.store_->rows();
   return set;
 }
 
@@ -42,21 +63,29 @@ FeatureSet FeatureSet::from_matrix(FeatureMatrix matrix) {
 }
 
 const metrics::GaussianStats& FeatureSet::stats() const {
-  if (!stats_) stats_ = std::make_shared<metrics::GaussianStats>(stats_loader_());
+  if (!stats_) {
+    // The D x D scatter can be large (75 MB at D = 3072): read only when a metric needs it.
+    auto stored = store_->store().read_statistics();
+    GENSWEEP_CHECK(
+        stored.has_value(), StoreError,
+        "{}: store has no statistics (extraction did not finish; run `gensweep extract`)",
+        store_->path().string());
+    stats_ = std::make_shared<metrics::GaussianStats>(to_gaussian_stats(*stored, dim_));
+  }
   return *stats_;
 }
 
 const FeatureMatrix& FeatureSet::features() const {
-  if (!features_) features_ = std::make_shared<FeatureMatrix>(loader_());
+  if (!features_) {
+    auto matrix = std::make_shared<FeatureMatrix>(count_, dim_);
+    if (count_ > 0) store_->read(0, count_, matrix->values.data());
+    features_ = std::move(matrix);
+  }
   return *features_;
 }
 
-}  // namespace gensweep::pipeline
-
-namespace gensweep::pipeline {
-
 std::unique_ptr<metrics::RowSource> FeatureSet::row_source() const {
-  if (!store_.empty() && !features_) return open_store_rows(store_);
+  if (store_ && !features_) return std::make_unique<BorrowedRows>(store_);
   return std::make_unique<metrics::MatrixRowSource>(features().view());
 }
 

@@ -5,18 +5,17 @@
 #include <set>
 
 #include "cache_encoding.h"
+#include "gensweep/core/archive.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
-#include "gensweep/core/sha256.h"
 #include "gensweep/core/version.h"
+#include "gensweep/pipeline/metric_group.h"
 #include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/store/feature_store.h"
 
 namespace gensweep::pipeline {
 namespace {
 
-using cache_detail::bits_hex;
-using cache_detail::from_bits_hex;
 using cache_detail::parse_int64;
 
 constexpr std::string_view kStoreSuffix = ":/features";
@@ -52,6 +51,42 @@ store::Attributes features_identity(const std::string& spec) {
            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(mtime).count())}};
 }
 
+void encode_side_arrays(const std::map<std::string, store::SideArray>& arrays, ByteWriter& out) {
+  out.put(static_cast<std::int64_t>(arrays.size()));
+  for (const auto& [name, a] : arrays) {
+    out.put_string(name);
+    out.put_vector(a.shape);
+    out.put(static_cast<std::uint8_t>(a.integer));
+    out.put_vector(a.reals);
+    out.put_vector(a.integers);
+    out.put(static_cast<std::int64_t>(a.attributes.size()));
+    for (const auto& [key, value] : a.attributes) {
+      out.put_string(key);
+      out.put_string(value);
+    }
+  }
+}
+
+std::map<std::string, store::SideArray> decode_side_arrays(ByteReader& in) {
+  std::map<std::string, store::SideArray> arrays;
+  const auto count = in.get<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i) {
+    std::string name = in.get_string();
+    store::SideArray a;
+    a.shape = in.get_vector<std::int64_t>();
+    a.integer = in.get<std::uint8_t>() != 0;
+    a.reals = in.get_vector<double>();
+    a.integers = in.get_vector<std::int64_t>();
+    const auto attributes = in.get<std::int64_t>();
+    for (std::int64_t k = 0; k < attributes; ++k) {
+      std::string key = in.get_string();
+      a.attributes[key] = in.get_string();
+    }
+    arrays[std::move(name)] = std::move(a);
+  }
+  return arrays;
+}
+
 // "source.created_utc: the file has '...', now '...'" for the first key that differs.
 std::string first_difference(const store::Attributes& found, const store::Attributes& expected) {
   for (const auto& [key, value] : expected) {
@@ -66,8 +101,51 @@ std::string first_difference(const store::Attributes& found, const store::Attrib
   return "no difference";
 }
 
-store::SideArray reals(std::vector<std::int64_t> shape, std::vector<double> values,
-                       store::Attributes attributes = {}) {
+// The radii of one k: every reference row's distance to its k-th nearest other reference row.
+struct ReferenceRadii final : ReferenceState {
+  int k = 0;
+  std::vector<double> radii;
+};
+
+// Side-file layout: radii/k<k>, [N] float64, attributes kind = knn_radii, k, definition. Decode
+// checks the row count and that every radius is a finite non-negative distance.
+StateCodec radii_codec(int k, std::int64_t rows) {
+  StateCodec codec;
+  codec.prefix = fmt::format("radii/k{}", k);
+  codec.encode = [name = codec.prefix](const ReferenceState& state) {
+    const auto& r = dynamic_cast<const ReferenceRadii&>(state);
+    std::map<std::string, store::SideArray> out;
+    out[name] =
+        side_reals({static_cast<std::int64_t>(r.radii.size())}, r.radii,
+                   {{"kind", "knn_radii"},
+                    {"k", std::to_string(r.k)},
+                    {"definition",
+                     "exact float64 Euclidean distance to the k-th nearest other reference row"}});
+    return out;
+  };
+  codec.decode = [name = codec.prefix, k,
+                  rows](const std::map<std::string, store::SideArray>& arrays)
+      -> std::shared_ptr<const ReferenceState> {
+    const auto& a = side_array(arrays, name, {rows});
+    if (side_attribute(a, "kind", name) != "knn_radii" ||
+        side_attribute(a, "k", name) != std::to_string(k))
+      throw UnusableState(fmt::format("{} holds other radii", name));
+    for (double r : a.reals) {
+      if (!std::isfinite(r) || r < 0)
+        throw UnusableState(fmt::format("{} holds a radius that is not a distance", name));
+    }
+    auto state = std::make_shared<ReferenceRadii>();
+    state->k = k;
+    state->radii = a.reals;
+    return state;
+  };
+  return codec;
+}
+
+}  // namespace
+
+store::SideArray side_reals(std::vector<std::int64_t> shape, std::vector<double> values,
+                            store::Attributes attributes) {
   store::SideArray a;
   a.shape = std::move(shape);
   a.reals = std::move(values);
@@ -75,117 +153,30 @@ store::SideArray reals(std::vector<std::int64_t> shape, std::vector<double> valu
   return a;
 }
 
-// Thrown (and caught in this file) when a cached structure is unusable.
-struct BadStructure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-const store::SideArray& array_at(const std::map<std::string, store::SideArray>& arrays,
-                                 const std::string& name, std::vector<std::int64_t> shape) {
+const store::SideArray& side_array(const std::map<std::string, store::SideArray>& arrays,
+                                   const std::string& name,
+                                   const std::vector<std::int64_t>& shape) {
   auto it = arrays.find(name);
-  if (it == arrays.end()) throw BadStructure(fmt::format("array {} is missing", name));
+  if (it == arrays.end()) throw UnusableState(fmt::format("array {} is missing", name));
   if (it->second.integer || it->second.shape != shape)
-    throw BadStructure(fmt::format("array {} has the wrong type or shape", name));
+    throw UnusableState(fmt::format("array {} has the wrong type or shape", name));
   return it->second;
 }
 
-const std::string& attribute_at(const store::SideArray& a, const std::string& name,
-                                const std::string& where) {
+const std::string& side_attribute(const store::SideArray& a, const std::string& name,
+                                  const std::string& where) {
   auto it = a.attributes.find(name);
   if (it == a.attributes.end())
-    throw BadStructure(fmt::format("{} has no attribute {}", where, name));
+    throw UnusableState(fmt::format("{} has no attribute {}", where, name));
   return it->second;
 }
 
-std::int64_t int_attribute(const store::SideArray& a, const std::string& name,
-                           const std::string& where) {
-  auto v = parse_int64(attribute_at(a, name, where));
-  if (!v) throw BadStructure(fmt::format("{}: attribute {} is not an integer", where, name));
+std::int64_t side_integer(const store::SideArray& a, const std::string& name,
+                          const std::string& where) {
+  auto v = parse_int64(side_attribute(a, name, where));
+  if (!v) throw UnusableState(fmt::format("{}: attribute {} is not an integer", where, name));
   return *v;
 }
-
-std::string gmm_prefix(const std::string& parameters) {
-  return "gmm/" + sha256_hex(parameters).substr(0, 16) + "/";
-}
-
-std::map<std::string, store::SideArray> encode_gmm(const std::string& parameters,
-                                                   const GmmFit& fit) {
-  const auto& m = fit.model;
-  const std::string p = gmm_prefix(parameters);
-  const std::int64_t k = m.components, d = m.dim;
-  std::map<std::string, store::SideArray> out;
-  out[p + "weights"] = reals({k}, m.weights,
-                             {{"kind", "gmm"},
-                              {"parameters", parameters},
-                              {"covariance_type", "full"},
-                              {"components", std::to_string(k)},
-                              {"dim", std::to_string(d)},
-                              {"iterations", std::to_string(m.iterations)},
-                              {"converged", m.converged ? "1" : "0"},
-                              {"lower_bound", fmt::format("{}", m.lower_bound)},
-                              {"lower_bound_bits", bits_hex(m.lower_bound)},
-                              {"seed", std::to_string(m.seed)},
-                              {"kmeans_iterations", std::to_string(m.kmeans_iterations)},
-                              {"pca_dim_in", std::to_string(fit.pca.dim_in)},
-                              {"pca_dim_out", std::to_string(fit.pca.dim_out)}});
-  out[p + "means"] = reals({k, d}, m.means);
-  out[p + "covariances"] = reals({k, d, d}, m.covariances);
-  out[p + "precisions_cholesky"] = reals({k, d, d}, m.precisions_cholesky);
-  out[p + "lower_bounds"] =
-      reals({static_cast<std::int64_t>(m.lower_bounds.size())}, m.lower_bounds);
-  if (fit.pca.dim_out > 0) {
-    out[p + "pca_mean"] = reals({fit.pca.dim_in}, fit.pca.mean);
-    out[p + "pca_components"] = reals({fit.pca.dim_out, fit.pca.dim_in}, fit.pca.components);
-    out[p + "pca_explained_variance_ratio"] =
-        reals({fit.pca.dim_out}, fit.pca.explained_variance_ratio);
-  }
-  return out;
-}
-
-GmmFit decode_gmm(const std::string& parameters,
-                  const std::map<std::string, store::SideArray>& arrays) {
-  const std::string p = gmm_prefix(parameters);
-  auto it = arrays.find(p + "weights");
-  if (it == arrays.end()) throw BadStructure("no fit for these parameters");
-  const auto& w = it->second;
-  const std::string where = p + "weights";
-  if (attribute_at(w, "kind", where) != "gmm" || attribute_at(w, "parameters", where) != parameters)
-    throw BadStructure(fmt::format("{} holds a fit for other parameters", where));
-  GmmFit fit;
-  auto& m = fit.model;
-  m.components = int_attribute(w, "components", where);
-  m.dim = int_attribute(w, "dim", where);
-  m.iterations = int_attribute(w, "iterations", where);
-  m.converged = int_attribute(w, "converged", where) != 0;
-  auto lower_bound = from_bits_hex(attribute_at(w, "lower_bound_bits", where));
-  if (!lower_bound) throw BadStructure(fmt::format("{}: bad lower_bound_bits", where));
-  m.lower_bound = *lower_bound;
-  m.seed = static_cast<std::uint64_t>(int_attribute(w, "seed", where));
-  m.kmeans_iterations = int_attribute(w, "kmeans_iterations", where);
-  const std::int64_t k = m.components, d = m.dim;
-  if (k < 1 || d < 1) throw BadStructure(fmt::format("{}: K = {}, D = {}", where, k, d));
-  m.weights = array_at(arrays, p + "weights", {k}).reals;
-  m.means = array_at(arrays, p + "means", {k, d}).reals;
-  m.covariances = array_at(arrays, p + "covariances", {k, d, d}).reals;
-  m.precisions_cholesky = array_at(arrays, p + "precisions_cholesky", {k, d, d}).reals;
-  auto lb = arrays.find(p + "lower_bounds");
-  if (lb == arrays.end() || lb->second.integer || lb->second.shape.size() != 1)
-    throw BadStructure(fmt::format("{}lower_bounds is missing or malformed", p));
-  m.lower_bounds = lb->second.reals;
-  fit.pca.dim_in = int_attribute(w, "pca_dim_in", where);
-  fit.pca.dim_out = int_attribute(w, "pca_dim_out", where);
-  if (fit.pca.dim_out > 0) {
-    const std::int64_t in = fit.pca.dim_in, o = fit.pca.dim_out;
-    if (o != d) throw BadStructure(fmt::format("{}: PCA output {} != GMM dimension {}", p, o, d));
-    fit.pca.mean = array_at(arrays, p + "pca_mean", {in}).reals;
-    fit.pca.components = array_at(arrays, p + "pca_components", {o, in}).reals;
-    fit.pca.explained_variance_ratio =
-        array_at(arrays, p + "pca_explained_variance_ratio", {o}).reals;
-  }
-  return fit;
-}
-
-}  // namespace
 
 store::Attributes set_identity(const Plan& plan, const StoreCatalogue& catalogue,
                                const std::string& dataset, const std::string& backbone) {
@@ -279,102 +270,119 @@ void ReferenceCache::save(std::map<std::string, store::SideArray> arrays) {
   }
 }
 
-std::optional<Radii> ReferenceCache::radii(const std::vector<int>& ks_in, std::int64_t rows,
-                                           const dist::Comm& comm) {
-  const std::set<int> ks(ks_in.begin(), ks_in.end());
-  auto from_memory = [&]() -> std::optional<Radii> {
-    Radii out;
-    for (int k : ks) {
-      auto it = radii_.find(k);
-      if (it == radii_.end() || static_cast<std::int64_t>(it->second.size()) != rows)
-        return std::nullopt;
-      out[k] = it->second;
-    }
-    return out;
-  };
-  // The memory holds the same radii on every rank (put_radii and the broadcast below).
-  if (auto hit = from_memory()) return hit;
-  std::int64_t found = 0;
-  Radii got;
-  if (comm.is_root()) {
-    if (auto arrays = read("radii/")) {
-      found = 1;
-      for (int k : ks) {
-        const std::string name = fmt::format("radii/k{}", k);
-        auto it = arrays->find(name);
-        bool ok = it != arrays->end() && !it->second.integer &&
-                  it->second.shape == std::vector<std::int64_t>{rows} &&
-                  it->second.attributes.count("kind") &&
-                  it->second.attributes.at("kind") == "knn_radii" &&
-                  it->second.attributes.count("k") &&
-                  it->second.attributes.at("k") == std::to_string(k);
-        if (ok) {
-          for (double r : it->second.reals)
-            ok = ok && std::isfinite(r) && r >= 0;
-        }
-        if (!ok) {
-          if (it != arrays->end())
-            log::info(
-                "reference cache {}: {} does not fit {} reference rows or is malformed; "
-                "recomputing it",
-                path_.string(), name, rows);
-          found = 0;
-          break;
-        }
-        got[k] = std::move(it->second.reals);
-      }
-    }
-  }
-  comm.broadcast(found);
-  if (found == 0) return std::nullopt;
-  for (int k : ks) {
-    std::vector<double> values = comm.is_root() ? std::move(got[k]) : std::vector<double>{};
-    comm.broadcast(values);
-    radii_[k] = std::move(values);
-  }
-  if (comm.is_root()) loaded_ += static_cast<std::int64_t>(ks.size());
-  return from_memory();
-}
-
-void ReferenceCache::put_radii(const Radii& radii, const dist::Comm& comm) {
-  for (const auto& [k, values] : radii)
-    radii_[k] = values;
-  if (!comm.is_root()) return;
-  std::map<std::string, store::SideArray> arrays;
-  for (const auto& [k, values] : radii) {
-    arrays[fmt::format("radii/k{}", k)] =
-        reals({static_cast<std::int64_t>(values.size())}, values,
-              {{"kind", "knn_radii"},
-               {"k", std::to_string(k)},
-               {"definition",
-                "exact float64 Euclidean distance to the k-th nearest other reference row"}});
-  }
-  save(std::move(arrays));
-  computed_ += static_cast<std::int64_t>(radii.size());
-}
-
-std::shared_ptr<const GmmFit> ReferenceCache::gmm(const nlohmann::json& parameters) {
-  const std::string key = parameters.dump();
-  if (auto it = gmms_.find(key); it != gmms_.end()) return it->second;
-  auto arrays = read(gmm_prefix(key));
+std::shared_ptr<const ReferenceState> ReferenceCache::read_state(const StateCodec& codec) {
+  auto arrays = read(codec.prefix);
   if (!arrays || arrays->empty()) return nullptr;
   try {
-    auto fit = std::make_shared<const GmmFit>(decode_gmm(key, *arrays));
-    gmms_[key] = fit;
-    ++loaded_;
-    return fit;
-  } catch (const BadStructure& e) {
-    log::info("reference cache {}: the GMM fit is unusable ({}); refitting", path_.string(),
-              e.what());
+    return codec.decode(*arrays);
+  } catch (const UnusableState& e) {
+    log::info("reference cache {}: {} is unusable ({}); recomputing it", path_.string(),
+              codec.prefix, e.what());
     return nullptr;
   }
 }
 
-void ReferenceCache::put_gmm(const nlohmann::json& parameters, std::shared_ptr<const GmmFit> fit) {
-  const std::string key = parameters.dump();
-  save(encode_gmm(key, *fit));
-  gmms_[key] = std::move(fit);
-  ++computed_;
+std::shared_ptr<const ReferenceState> ReferenceCache::lookup(const StateCodec& codec,
+                                                             const dist::Comm& comm,
+                                                             bool& from_file) {
+  from_file = false;
+  // The memory holds the same collective states on every rank (the collective put and the
+  // broadcast below).
+  if (auto it = states_.find(codec.prefix); it != states_.end()) return it->second;
+  std::shared_ptr<const ReferenceState> state;
+  if (comm.size() == 1) {
+    state = read_state(codec);
+  } else {
+    // Rank 0 reads the side file; the arrays travel in the one archive format and every rank
+    // decodes them with the same codec, so every rank holds the same bits.
+    ByteWriter out;
+    if (comm.is_root()) {
+      auto found = read_state(codec);
+      out.put(static_cast<std::uint8_t>(found ? 1 : 0));
+      if (found) encode_side_arrays(codec.encode(*found), out);
+    }
+    std::vector<std::uint8_t> bytes = out.take();
+    comm.broadcast(bytes);
+    ByteReader in(bytes, "reference state " + codec.prefix);
+    if (in.get<std::uint8_t>() != 0) state = codec.decode(decode_side_arrays(in));
+    in.expect_end();
+  }
+  if (!state) return nullptr;
+  from_file = true;
+  states_[codec.prefix] = state;
+  return state;
+}
+
+std::shared_ptr<const ReferenceState> ReferenceCache::find(const StateCodec& codec) {
+  const dist::Comm serial;
+  return find(codec, serial);
+}
+
+std::shared_ptr<const ReferenceState> ReferenceCache::find(const StateCodec& codec,
+                                                           const dist::Comm& comm) {
+  bool from_file = false;
+  auto state = lookup(codec, comm, from_file);
+  if (from_file && comm.is_root()) ++loaded_;
+  return state;
+}
+
+std::optional<Radii> ReferenceCache::radii(const std::vector<int>& ks_in, std::int64_t rows,
+                                           const dist::Comm& comm) {
+  const std::set<int> ks(ks_in.begin(), ks_in.end());
+  Radii out;
+  bool any_from_file = false;
+  for (int k : ks) {
+    const StateCodec codec = radii_codec(k, rows);
+    // Radii kept in memory for another row count are not these (decode checks the file's).
+    if (auto it = states_.find(codec.prefix); it != states_.end()) {
+      const auto& r = dynamic_cast<const ReferenceRadii&>(*it->second);
+      if (static_cast<std::int64_t>(r.radii.size()) != rows) states_.erase(it);
+    }
+    bool from_file = false;
+    auto state = lookup(codec, comm, from_file);
+    if (!state) return std::nullopt;
+    any_from_file = any_from_file || from_file;
+    out[k] = dynamic_cast<const ReferenceRadii&>(*state).radii;
+  }
+  // As one structure: loaded when any of its radii came from the side file.
+  if (any_from_file && comm.is_root()) loaded_ += static_cast<std::int64_t>(ks.size());
+  return out;
+}
+
+void ReferenceCache::put_radii(const Radii& radii, const dist::Comm& comm) {
+  std::vector<StateCodec> codecs;
+  codecs.reserve(radii.size());
+  std::vector<std::pair<const StateCodec*, std::shared_ptr<const ReferenceState>>> states;
+  for (const auto& [k, values] : radii) {
+    auto state = std::make_shared<ReferenceRadii>();
+    state->k = k;
+    state->radii = values;
+    codecs.push_back(radii_codec(k, static_cast<std::int64_t>(values.size())));
+    states.emplace_back(&codecs.back(), std::move(state));
+  }
+  put(states, comm);
+  if (comm.is_root()) computed_ += static_cast<std::int64_t>(radii.size());
+}
+
+void ReferenceCache::put(const StateCodec& codec, std::shared_ptr<const ReferenceState> state) {
+  save(codec.encode(*state));
+  states_[codec.prefix] = std::move(state);
+}
+
+void ReferenceCache::put(const StateCodec& codec, std::shared_ptr<const ReferenceState> state,
+                         const dist::Comm& comm) {
+  put({{&codec, std::move(state)}}, comm);
+}
+
+void ReferenceCache::put(
+    const std::vector<std::pair<const StateCodec*, std::shared_ptr<const ReferenceState>>>& states,
+    const dist::Comm& comm) {
+  std::map<std::string, store::SideArray> arrays;
+  for (const auto& [codec, state] : states) {
+    states_[codec->prefix] = state;
+    if (comm.is_root()) arrays.merge(codec->encode(*state));
+  }
+  if (comm.is_root()) save(std::move(arrays));
 }
 
 }  // namespace gensweep::pipeline

@@ -135,4 +135,18 @@ struct GiqaGmmResult {
 GiqaGmmResult giqa_gmm(FeatureView reference, FeatureView evaluated, const GiqaGmmOptions&,
                        bool diversity);
 
+// GMM-GIQA in two stages, for callers that score many evaluated sets against one reference set
+// (pipeline/metric groups keep the reference fit in the reference cache): giqa_gmm above is
+// exactly these two calls, so a cached fit gives the same bits.
+// The reference side: the PCA fitted on the reference rows (dim_out = 0 when pca_fraction is 0)
+// and the mixture fitted on the (projected) reference rows.
+struct GiqaReference {
+  Pca pca;
+  GaussianMixture model;
+};
+GiqaReference fit_giqa_reference(FeatureView reference, const GiqaGmmOptions&);
+// The evaluated side, given the reference fit made with the same options from `reference`.
+GiqaGmmResult giqa_gmm(const GiqaReference& fit, FeatureView reference, FeatureView evaluated,
+                       const GiqaGmmOptions&, bool diversity);
+
 }  // namespace gensweep::metrics

@@ -1,11 +1,13 @@
 #pragma once
 // One dataset's features in one feature space, as the reduce stage sees them: float64 statistics
-// on demand, raw valid rows on demand (loaded once, e.g. for the exact FD route when N <= D).
+// on demand, raw valid rows on demand (loaded once, e.g. for the exact FD route when N <= D), or
+// streamed block by block. A set backed by a store opens it once and reads everything through
+// that handle; whether the store may be used was decided by the store catalogue, not here.
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <string>
 
 #include "gensweep/core/matrix_view.h"
 #include "gensweep/metrics/row_source.h"
@@ -13,9 +15,16 @@
 
 namespace gensweep::pipeline {
 
+struct StoreState;  // pipeline/store_catalogue.h
+class StoreRows;    // pipeline/store_rows.h
+
 class FeatureSet {
  public:
-  // From a complete store (statistics read from it; features read lazily).
+  // From a store the catalogue found complete: opened once, its valid rows checked against the
+  // catalogue's count; statistics and rows are read when first asked for.
+  static FeatureSet from_store(const StoreState& state);
+  // From a complete store at `path` (features files that are gensweep stores, tests): the same,
+  // checking completeness itself (StoreError when incomplete).
   static FeatureSet from_store(const std::filesystem::path& path);
   // From features already in memory (external files, `compare` inputs).
   static FeatureSet from_matrix(FeatureMatrix matrix);
@@ -29,11 +38,11 @@ class FeatureSet {
   std::unique_ptr<metrics::RowSource> row_source() const;
 
  private:
-  std::filesystem::path store_;  // empty for sets made from a matrix
+  // The store opened once, read for statistics, all rows and blocks; null for sets made from a
+  // matrix.
+  std::shared_ptr<const StoreRows> store_;
   std::int64_t count_ = 0;
   std::int64_t dim_ = 0;
-  std::function<FeatureMatrix()> loader_;
-  std::function<metrics::GaussianStats()> stats_loader_;
   mutable std::shared_ptr<metrics::GaussianStats> stats_;
   mutable std::shared_ptr<FeatureMatrix> features_;
 };

@@ -4,6 +4,9 @@
 // dataset "<output>/cache/reference/<dataset>__<backbone>.refcache.h5") and reused by later rows
 // and later runs:
 //
+// Each structure is a reference state of a metric group (pipeline/metric_group.h, stage 1),
+// written and read through its group's StateCodec:
+//
 //   radii/k<k>           [N] float64   k-NN radii of the reference rows (distance to the k-th
 //                                      nearest other row), for every k in use (precision/recall,
 //                                      density/coverage, rarity)
@@ -34,13 +37,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "gensweep/dist/comm.h"
-#include "gensweep/metrics/gmm.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/store/provenance.h"
@@ -50,15 +53,42 @@ namespace gensweep::pipeline {
 
 inline constexpr const char* kReferenceCacheFormat = "gensweep-reference-cache";
 
+// What stage 1 of a metric group made of a reference set (pipeline/metric_group.h).
+class ReferenceState;
+
+// Thrown by a codec's decode when the arrays it finds are not a state it can use (missing, of the
+// wrong shape, for other parameters); the cache logs why and the state is recomputed.
+struct UnusableState : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The one codec of reference states: how a state is written to the side file and read back, as
+// named float64 / int64 arrays with string attributes under one prefix ("radii/k3",
+// "gmm/<hash>/"). A group makes the codec of a request (capturing its parameters and the
+// reference's row count, which decode checks). States cross ranks in the same form (the arrays in
+// a core/archive.h buffer).
+struct StateCodec {
+  std::string prefix;
+  std::function<std::map<std::string, store::SideArray>(const ReferenceState&)> encode;
+  // Throws UnusableState.
+  std::function<std::shared_ptr<const ReferenceState>(
+      const std::map<std::string, store::SideArray>&)>
+      decode;
+};
+
 // k -> radius of every reference row (its valid-row order).
 using Radii = std::map<int, std::vector<double>>;
 
-// The reference side of GMM-GIQA: the PCA (dim_out = 0 when none) and the mixture fitted on the
-// (projected) reference rows.
-struct GmmFit {
-  metrics::Pca pca;
-  metrics::GaussianMixture model;
-};
+// Helpers for codecs: a float64 array; the array `name` of exactly `shape` (UnusableState
+// otherwise); a string / integer attribute of an array (UnusableState when missing or malformed).
+store::SideArray side_reals(std::vector<std::int64_t> shape, std::vector<double> values,
+                            store::Attributes attributes = {});
+const store::SideArray& side_array(const std::map<std::string, store::SideArray>& arrays,
+                                   const std::string& name, const std::vector<std::int64_t>& shape);
+const std::string& side_attribute(const store::SideArray& array, const std::string& name,
+                                  const std::string& where);
+std::int64_t side_integer(const store::SideArray& array, const std::string& name,
+                          const std::string& where);
 
 // What identifies the features of `dataset` in `backbone` for caching. Image datasets: every
 // provenance attribute of the store except job_config_hash and job_file (which change when a job
@@ -81,19 +111,34 @@ class ReferenceCache {
   // when it throws, the cache is off for this set (info log).
   ReferenceCache(std::filesystem::path side_file, std::function<store::Attributes()> identity);
 
+  // This rank only: the state under `codec.prefix`, from this rank's memory or the side file
+  // (counted as loaded); null when absent or unusable (info log saying why).
+  std::shared_ptr<const ReferenceState> find(const StateCodec& codec);
+  // Collective over `comm`: the same, rank 0 looking it up (and counting it) and every rank
+  // receiving it.
+  std::shared_ptr<const ReferenceState> find(const StateCodec& codec, const dist::Comm& comm);
+  // This rank only: keeps `state` for the rest of the run and adds it to the side file.
+  void put(const StateCodec& codec, std::shared_ptr<const ReferenceState> state);
+  // Collective: every rank keeps `state` (the same on every rank); rank 0 writes it.
+  void put(const StateCodec& codec, std::shared_ptr<const ReferenceState> state,
+           const dist::Comm& comm);
+  // Several states written at once (one rewrite of the side file): every rank keeps them, rank 0
+  // writes them.
+  void put(const std::vector<std::pair<const StateCodec*, std::shared_ptr<const ReferenceState>>>&
+               states,
+           const dist::Comm& comm);
+
+  // The k-NN radii (radii/k<k>, the manifold group's stage 1), through the codec above:
   // Collective over `comm`: the radii for every k in `ks`, each of `rows` values, from this run's
   // memory or the side file (rank 0 reads it and broadcasts), the same on every rank; nullopt on
-  // every rank when any is missing.
+  // every rank when any is missing. Counts them as loaded (rank 0).
   std::optional<Radii> radii(const std::vector<int>& ks, std::int64_t rows, const dist::Comm& comm);
   // Collective: keeps `radii` (the same on every rank) for the rest of the run; rank 0 adds them
-  // to the side file.
+  // to the side file and counts them as computed.
   void put_radii(const Radii& radii, const dist::Comm& comm);
 
-  // This rank only: the reference fit for these parameters (a JSON object: components, reg_covar,
-  // tol, max_iter, seed, pca) from this rank's memory or the side file; null when absent.
-  std::shared_ptr<const GmmFit> gmm(const nlohmann::json& parameters);
-  // This rank only: keeps `fit` and adds it to the side file.
-  void put_gmm(const nlohmann::json& parameters, std::shared_ptr<const GmmFit> fit);
+  // Counted by the group that made them: structures computed (and put here).
+  void count_computed(std::int64_t n) { computed_ += n; }
 
   const std::filesystem::path& path() const { return path_; }
   // Structures this rank read from the side file / computed and wrote (radii count per k).
@@ -106,6 +151,11 @@ class ReferenceCache {
   // The arrays under `prefix` of a side file whose provenance matches; nullopt (with an info log
   // saying why, once) otherwise.
   std::optional<std::map<std::string, store::SideArray>> read(const std::string& prefix);
+  // Memory, else the side file (collectively over `comm`); `from_file` says which.
+  std::shared_ptr<const ReferenceState> lookup(const StateCodec& codec, const dist::Comm& comm,
+                                               bool& from_file);
+  // The state decoded from the side file's arrays under the codec's prefix, or null.
+  std::shared_ptr<const ReferenceState> read_state(const StateCodec& codec);
   void save(std::map<std::string, store::SideArray> arrays);
 
   std::filesystem::path path_;
@@ -113,8 +163,7 @@ class ReferenceCache {
   std::optional<store::Attributes> identity_;
   bool identity_failed_ = false;
   bool reported_ = false;  // the info log about an unusable file was written
-  Radii radii_;
-  std::map<std::string, std::shared_ptr<const GmmFit>> gmms_;  // by canonical parameters
+  std::map<std::string, std::shared_ptr<const ReferenceState>> states_;  // by codec prefix
   std::int64_t loaded_ = 0, computed_ = 0;
 };
 
