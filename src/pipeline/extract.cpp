@@ -13,6 +13,7 @@
 #include "gensweep/core/progress.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/core/version.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/metrics/blas_threads.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/provenance.h"
@@ -253,8 +254,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
 
   // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
   std::vector<std::unique_ptr<features::Backbone>> nets;
-  std::exception_ptr error;
-  try {
+  dist::run_phase(comm, [&] {
     for (const auto& id : to_extract) {
       const BackbonePlan& bp = plan.backbone(id);
       features::DeviceOptions device;
@@ -263,22 +263,15 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
       device.threads = threads;
       nets.push_back(features::make_backbone(bp.id, *bp.options, device));
     }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  comm.agree(error);
+  });
 
   OpenedStores opened;
-  if (comm.is_root()) {
-    try {
-      for (const auto& net : nets)
-        catalogue.backbones.insert_or_assign(net->info().id, net->info());
-      opened = open_stores(plan, nets, dataset, catalogue, options);
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  comm.agree(error);
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    for (const auto& net : nets)
+      catalogue.backbones.insert_or_assign(net->info().id, net->info());
+    opened = open_stores(plan, nets, dataset, catalogue, options);
+  });
 
   // Everyone learns which units each backbone still needs.
   std::vector<std::uint8_t> flat;
@@ -319,41 +312,35 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   const auto rounds = static_cast<std::int64_t>((pending.size() + comm.size() - 1) / comm.size());
   for (std::int64_t round = 0; round < rounds; ++round) {
     const auto slot = static_cast<std::size_t>(round * comm.size() + comm.rank());
-    UnitResult mine;
-    try {
-      if (slot < pending.size()) {
-        const std::int64_t u = pending[slot];
-        std::vector<std::int32_t> which;
-        for (std::int64_t b = 0; b < B; ++b) {
-          if (flat[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
-        }
-        mine = compute_unit(dataset, u, compute, nets, which, threads, schedule);
-      }
-    } catch (...) {
-      error = annotate(std::current_exception(),
-                       fmt::format("extracting {} unit {}: ", dataset.id, pending[slot]));
-    }
-    comm.agree(error);
-    auto gathered = comm.gather(encode_unit_result(mine));
-    if (comm.is_root()) {
-      try {
-        for (const auto& bytes : gathered) {
-          UnitResult r = decode_unit_result(bytes);
-          if (r.unit < 0) continue;
-          for (std::size_t k = 0; k < r.backbones.size(); ++k) {
-            const auto b = r.backbones[k];
-            const std::int64_t dim = nets[b]->info().dim;
-            opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim},
-                                         r.valid, r.failures);
-            outcomes[b]->units_computed += 1;
+    UnitResult mine;  // unit -1: this rank has no unit in this round
+    const std::int64_t u = slot < pending.size() ? pending[slot] : -1;
+    dist::run_phase(
+        comm,
+        [&] {
+          if (u < 0) return;
+          std::vector<std::int32_t> which;
+          for (std::int64_t b = 0; b < B; ++b) {
+            if (flat[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
           }
-          progress.advance(r.rows);
+          mine = compute_unit(dataset, u, compute, nets, which, threads, schedule);
+        },
+        fmt::format("extracting {} unit {}: ", dataset.id, u));
+    auto gathered = comm.gather(encode_unit_result(mine));
+    dist::run_phase(comm, [&] {
+      if (!comm.is_root()) return;
+      for (const auto& bytes : gathered) {
+        UnitResult r = decode_unit_result(bytes);
+        if (r.unit < 0) continue;
+        for (std::size_t k = 0; k < r.backbones.size(); ++k) {
+          const auto b = r.backbones[k];
+          const std::int64_t dim = nets[b]->info().dim;
+          opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim},
+                                       r.valid, r.failures);
+          outcomes[b]->units_computed += 1;
         }
-      } catch (...) {
-        error = std::current_exception();
+        progress.advance(r.rows);
       }
-    }
-    comm.agree(error);
+    });
     // Stop between rounds when asked to: everything finished so far is on disk.
     if (comm.sum(interrupt_requested() ? 1 : 0) > 0) {
       throw InterruptedError(fmt::format(

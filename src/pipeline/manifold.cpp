@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "gensweep/core/error.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/metrics/blas_threads.h"
 #include "gensweep/metrics/knn.h"
 #include "gensweep/store/feature_store.h"
@@ -89,17 +90,6 @@ void stream(const metrics::RowSource& source, std::int64_t tile, const char* set
     check_finite(buffer.data(), n, source.dim(), b, set);
     fn(FeatureView{buffer.data(), n, source.dim()}, b);
   }
-}
-
-// Local work of a phase; any error reaches every rank (no rank is left in a collective).
-void run_phase(const dist::Comm& comm, const std::function<void()>& work) {
-  std::exception_ptr error;
-  try {
-    work();
-  } catch (...) {
-    error = std::current_exception();
-  }
-  comm.agree(error);
 }
 
 nlohmann::json counters_json(const metrics::KnnCounters& c, const dist::Comm& comm) {
@@ -218,7 +208,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     const int kk = kmax + 1;
     metrics::KnnAccumulator::Neighbours nb;
     metrics::KnnCounters counters;
-    run_phase(comm, [&] {
+    dist::run_phase(comm, [&] {
       const FeatureMatrix queries = load_share(reference, ref_share, "reference");
       metrics::KnnAccumulator acc(queries.view(), kk, tiles);
       stream(reference, tile, "reference",
@@ -245,7 +235,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     const auto t0 = Clock::now();
     const int kk = options.k_precision_recall + 1;
     metrics::KnnCounters counters;
-    run_phase(comm, [&] {
+    dist::run_phase(comm, [&] {
       const FeatureMatrix queries = load_share(evaluated, eval_share, "evaluated");
       metrics::KnnAccumulator acc(queries.view(), kk, tiles);
       stream(evaluated, tile, "evaluated",
@@ -284,7 +274,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   metrics::KnnCounters counters;
   double giqa_seconds = 0;
   FeatureMatrix queries;
-  run_phase(comm, [&] {
+  dist::run_phase(comm, [&] {
     queries = load_share(evaluated, eval_share, "evaluated");
     if (any_ball)
       balls = std::make_unique<metrics::BallAccumulator>(

@@ -7,6 +7,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/features/backbone.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/store/statistics_digest.h"
@@ -149,30 +150,25 @@ StoreState from_json(const nlohmann::json& j) {
 
 // Rank 0 inspects every store; everyone receives the states.
 void inspect_all(const Plan& plan, const dist::Comm& comm, StoreCatalogue& catalogue) {
-  std::exception_ptr error;
   std::string text;
-  if (comm.is_root()) {
-    try {
-      BackboneInfos infos(plan, catalogue.backbones, catalogue.options.tolerate_backbone_errors);
-      catalogue.stores.clear();
-      for (const auto& task : plan.extraction) {
-        const DatasetPlan& dataset = plan.dataset(task.dataset);
-        auto digest = catalogue.datasets.find(task.dataset);
-        const std::string none;
-        const std::string& fingerprint =
-            digest == catalogue.datasets.end() ? none : digest->second.fingerprint;
-        for (const auto& backbone : task.backbones)
-          catalogue.stores.push_back(inspect(plan, dataset, backbone, fingerprint, infos));
-      }
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& s : catalogue.stores)
-        j.push_back(to_json(s));
-      text = j.dump();
-    } catch (...) {
-      error = std::current_exception();
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    BackboneInfos infos(plan, catalogue.backbones, catalogue.options.tolerate_backbone_errors);
+    catalogue.stores.clear();
+    for (const auto& task : plan.extraction) {
+      const DatasetPlan& dataset = plan.dataset(task.dataset);
+      auto digest = catalogue.datasets.find(task.dataset);
+      const std::string none;
+      const std::string& fingerprint =
+          digest == catalogue.datasets.end() ? none : digest->second.fingerprint;
+      for (const auto& backbone : task.backbones)
+        catalogue.stores.push_back(inspect(plan, dataset, backbone, fingerprint, infos));
     }
-  }
-  comm.agree(error);
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& s : catalogue.stores)
+      j.push_back(to_json(s));
+    text = j.dump();
+  });
   if (comm.size() == 1) return;
   comm.broadcast(text);
   if (comm.is_root()) return;
