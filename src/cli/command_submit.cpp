@@ -4,14 +4,13 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "args.h"
 #include "commands.h"
 #include "gensweep/config/loader.h"
 #include "gensweep/config/slurm.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/store_catalogue.h"
@@ -61,12 +60,13 @@ record read by `gensweep status`. Refuses to submit while jobs of an earlier sub
 output directory are pending or running (two jobs must not write one store).
 )";
 
+// A sites file or sbatch template that cannot be read is a configuration problem (exit code 3).
 std::string read_text(const std::filesystem::path& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  GENSWEEP_CHECK(in.good(), ConfigError, "{}: cannot read the {}", path.string(), what);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return read_file(path, what);
+  } catch (const IoError& e) {
+    throw ConfigError(e.what());
+  }
 }
 
 // The command-line layer of the Slurm settings; each value is checked like the files' values.
