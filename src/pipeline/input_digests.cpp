@@ -8,6 +8,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "gensweep/core/archive.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
 #include "gensweep/core/parallel.h"
@@ -132,17 +133,22 @@ void write_manifest(const std::filesystem::path& path, const std::filesystem::pa
   report::write_file_atomically(path, text);
 }
 
-// Digests travel between ranks as newline-separated text ("unreadable" is not 64 characters).
-std::string pack(const std::vector<std::string>& digests) {
-  std::string out;
+// Digests travel between ranks as a count and strings ("unreadable" is not 64 characters).
+std::vector<std::uint8_t> pack(const std::vector<std::string>& digests) {
+  ByteWriter w;
+  w.put(static_cast<std::int64_t>(digests.size()));
   for (const auto& d : digests)
-    out += d + "\n";
-  return out;
+    w.put_string(d);
+  return w.take();
 }
 
-std::vector<std::string> unpack(const std::vector<std::uint8_t>& bytes) {
-  auto out = split(std::string(bytes.begin(), bytes.end()), '\n');
-  if (!out.empty() && out.back().empty()) out.pop_back();  // after the last newline
+std::vector<std::string> unpack(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes, "input digests");
+  std::vector<std::string> out;
+  const auto count = r.get<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i)
+    out.push_back(r.get_string());
+  r.expect_end();
   return out;
 }
 
@@ -212,8 +218,7 @@ DatasetDigest dataset_fingerprint(const ImageSource& source, const dist::Comm& c
     const std::int64_t i = needed[mine[k]];
     hashed[k] = source.content_digests(i, i + 1).front();
   });
-  const std::string packed = pack(hashed);
-  auto all = comm.gather({reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size()});
+  auto all = comm.gather(pack(hashed));
 
   dist::run_phase(comm, [&] {
     if (!comm.is_root()) return;
