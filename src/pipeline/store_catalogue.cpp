@@ -87,7 +87,13 @@ StoreState inspect(const Plan& plan, const DatasetPlan& dataset, const std::stri
   const auto expected = expected_provenance(plan, dataset, fingerprint, *info, layout);
   try {
     // A reader never blocks on the writer lock; a store being extracted refuses readers.
-    const auto st = store::FeatureStore::open_read(s.path);
+    const auto opened = store::FeatureStore::open_read_unless_locked(s.path);
+    if (!opened) {
+      s.kind = StoreState::Kind::kPartial;
+      s.problem = "being written by another process now";
+      return s;
+    }
+    const store::FeatureStore& st = *opened;
     const auto progress = st.progress();
     s.units_done = std::count(progress.begin(), progress.end(), std::uint8_t{1});
     const StoreCheck check = check_store(st, expected);
@@ -105,14 +111,8 @@ StoreState inspect(const Plan& plan, const DatasetPlan& dataset, const std::stri
       s.valid = std::stoll(s.identity.at("valid_rows"));
     }
   } catch (const StoreError& e) {
-    const std::string what = e.what();
-    if (what.find("open in another process") != std::string::npos) {
-      s.kind = StoreState::Kind::kPartial;
-      s.problem = "being written by another process now";
-    } else {
-      s.kind = StoreState::Kind::kStale;
-      s.problem = what;
-    }
+    s.kind = StoreState::Kind::kStale;
+    s.problem = e.what();
   }
   return s;
 }

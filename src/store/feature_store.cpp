@@ -363,19 +363,27 @@ void check_store_file(const std::filesystem::path& path, const std::string& cont
                  kFormatValue);
 }
 
+// What open_impl does when another process holds the file's HDF5 lock.
+enum class WhenLocked { kThrow, kReturnNull };
+
+// The opened file, or (when_locked = kReturnNull and another process holds the lock) an invalid
+// handle.
 FileHandle open_hdf5_file(const std::filesystem::path& path, bool writable,
-                          const std::string& context) {
+                          const std::string& context, WhenLocked when_locked) {
   // Default file-access properties: HDF5's own flock (best effort on file systems without locks)
   // keeps readers and a writer of different processes apart.
   const hid_t file = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) {
     const std::string detail = detail::take_hdf5_error();
+    // HDF5 reports a held lock only in its error stack's text.
     if (detail.find("unable to lock file") != std::string::npos ||
-        detail.find("lock request failed") != std::string::npos)
+        detail.find("lock request failed") != std::string::npos) {
+      if (when_locked == WhenLocked::kReturnNull) return FileHandle();
       throw StoreError(fmt::format(
           "{} is open in another process (HDF5 file lock held; a writer excludes readers and "
           "readers exclude a writer) (HDF5: {})",
           context, detail));
+    }
     if (detail.find("already open for read-only") != std::string::npos)
       throw StoreError(fmt::format(
           "{} is already open read-only in this process: close its readers before opening it "
@@ -499,8 +507,11 @@ void read_progress(FeatureStore::Impl& impl) {
                    impl.context, kProgress, impl.done[u], u);
 }
 
+// The opened store; nullptr only when when_locked = kReturnNull and another process holds the
+// file's HDF5 lock.
 std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path, bool writable,
-                                              detail::WriterLock lock) {
+                                              detail::WriterLock lock,
+                                              WhenLocked when_locked = WhenLocked::kThrow) {
   detail::quiet_hdf5();
   auto impl = std::make_unique<FeatureStore::Impl>();
   impl->path = path;
@@ -510,7 +521,8 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
   const std::string& context = impl->context;
 
   check_store_file(path, context);
-  impl->file = open_hdf5_file(path, writable, context);
+  impl->file = open_hdf5_file(path, writable, context, when_locked);
+  if (!impl->file) return nullptr;
   const hid_t file = impl->file.get();
   check_global_heap(file, path, context);
   check_format_and_schema(file, context);
@@ -697,6 +709,13 @@ FeatureStore FeatureStore::create(const std::filesystem::path& path, const Store
 
 FeatureStore FeatureStore::open_read(const std::filesystem::path& path) {
   return FeatureStore(open_impl(path, false, detail::WriterLock()));
+}
+
+std::optional<FeatureStore> FeatureStore::open_read_unless_locked(
+    const std::filesystem::path& path) {
+  auto impl = open_impl(path, false, detail::WriterLock(), WhenLocked::kReturnNull);
+  if (!impl) return std::nullopt;
+  return FeatureStore(std::move(impl));
 }
 
 FeatureStore FeatureStore::open_write(const std::filesystem::path& path) {
