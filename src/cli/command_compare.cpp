@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include "args.h"
@@ -14,6 +13,7 @@
 #include "gensweep/config/loader.h"
 #include "gensweep/config/toml_text.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/metric_table.h"
@@ -188,10 +188,8 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   std::filesystem::path presets_file;
   if (!options.presets_dir.empty()) {
     presets_file = options.presets_dir / config::kPresetsFileName;
-    if (std::filesystem::exists(presets_file)) {
-      std::ifstream in(presets_file);
-      presets_text.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    if (std::filesystem::exists(presets_file))
+      presets_text = read_file(presets_file, "presets file");
   }
   auto job_path = std::filesystem::current_path() / "<compare>";
   config::Job parsed = config::parse_job(job, job_path, presets_text, presets_file, options);

@@ -15,6 +15,7 @@
 #include "gensweep/config/loader.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/pipeline/provenance.h"
@@ -60,20 +61,14 @@ config::Job load_job(const std::string& job_file, const std::string& presets_dir
   options.known_metrics = pipeline::metric_names();
   options.metric_parameters = pipeline::metric_parameter_specs();
   config::JobTexts texts;
-  std::exception_ptr error;
   config::Job job;
-  if (comm.is_root()) {
-    try {
-      texts = config::read_job_texts(job_file, options);
-      job = config::parse_job(texts.job_text, std::filesystem::absolute(job_file),
-                              texts.presets_text, texts.presets_file, options);
-    } catch (...) {
-      error = std::current_exception();
-      if (comm.size() == 1) throw;
-    }
-  }
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    texts = config::read_job_texts(job_file, options);
+    job = config::parse_job(texts.job_text, std::filesystem::absolute(job_file), texts.presets_text,
+                            texts.presets_file, options);
+  });
   if (comm.size() == 1) return job;
-  comm.agree(error);
   std::string presets_file = texts.presets_file.string();
   comm.broadcast(texts.job_text);
   comm.broadcast(presets_file);

@@ -2,14 +2,12 @@
 // failed and why), its results, and the Slurm jobs of its latest submission.
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
 #include "args.h"
 #include "commands.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/slurm/scheduler.h"
@@ -111,12 +109,10 @@ int command_status(const std::vector<std::string>& argv, dist::Comm& comm) {
   const auto results_path = plan.output_dir / "results.json";
   std::string results_state = "missing";
   {
-    std::ifstream in(results_path);
-    if (in) {
-      std::stringstream text;
-      text << in.rdbuf();
+    std::error_code ec;
+    if (std::filesystem::exists(results_path, ec)) {
       try {
-        auto j = nlohmann::json::parse(text.str());
+        auto j = nlohmann::json::parse(read_file(results_path, "results file"));
         results_state = j.value("config_hash", "") == plan.config_hash
                             ? "up to date"
                             : "stale: written for another version of the job (config hash differs)";

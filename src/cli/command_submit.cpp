@@ -4,18 +4,18 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "args.h"
 #include "commands.h"
 #include "gensweep/config/loader.h"
 #include "gensweep/config/slurm.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/report/atomic_file.h"
+#include "gensweep/slurm/sbatch_arguments.h"
 #include "gensweep/slurm/scheduler.h"
 #include "gensweep/slurm/shell.h"
 #include "gensweep/slurm/submission.h"
@@ -61,12 +61,13 @@ record read by `gensweep status`. Refuses to submit while jobs of an earlier sub
 output directory are pending or running (two jobs must not write one store).
 )";
 
+// A sites file or sbatch template that cannot be read is a configuration problem (exit code 3).
 std::string read_text(const std::filesystem::path& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  GENSWEEP_CHECK(in.good(), ConfigError, "{}: cannot read the {}", path.string(), what);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return read_file(path, what);
+  } catch (const IoError& e) {
+    throw ConfigError(e.what());
+  }
 }
 
 // The command-line layer of the Slurm settings; each value is checked like the files' values.
@@ -142,13 +143,6 @@ std::vector<std::string> launcher_words(const config::SlurmSettings& s) {
   return {"srun", "--mpi=pmix"};
 }
 
-// sbatch options shared by both jobs.
-void add_common_options(std::vector<std::string>& argv, const config::SlurmSettings& s) {
-  if (!s.partition.empty()) argv.push_back("--partition=" + s.partition);
-  if (!s.account.empty()) argv.push_back("--account=" + s.account);
-  if (!s.qos.empty()) argv.push_back("--qos=" + s.qos);
-}
-
 nlohmann::json settings_json(const config::SlurmSettings& s) {
   return {{"site", s.site},
           {"partition", s.partition},
@@ -169,23 +163,191 @@ nlohmann::json settings_json(const config::SlurmSettings& s) {
           {"sbatch_options", s.sbatch_options}};
 }
 
-// An absolute log file pattern: Slurm expands %-sequences in the whole path (a relative one is
-// first joined to --chdir), so a '%' of the directory is written "%%".
-std::string log_pattern(const std::filesystem::path& submission_dir, const std::string& file) {
-  std::string dir;
-  for (char c : (submission_dir / "logs").string()) {
-    if (c == '%') dir += '%';
-    dir += c;
-  }
-  return dir + "/" + file;
-}
-
 std::filesystem::path self_executable() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   GENSWEEP_CHECK(!ec, IoError, "cannot find this program's path (/proc/self/exe): {}",
                  ec.message());
   return exe;
+}
+
+// Two jobs must never write one store: refuse while an earlier submission is still at work (a dry
+// run only lists them).
+void refuse_while_earlier_jobs_run(const pipeline::Plan& plan, const std::string& job_file,
+                                   bool dry_run) {
+  const auto earlier = active_jobs(plan.output_dir);
+  if (earlier.empty()) return;
+  std::string list;
+  for (const auto& job_state : earlier)
+    list += fmt::format("\n  {} {}", job_state.id, job_state.state);
+  GENSWEEP_CHECK(dry_run, SchedulerError,
+                 "{}: Slurm jobs of an earlier submission are still pending or running:{}\nwait "
+                 "for them (gensweep status {}) or cancel them (scancel) before submitting "
+                 "again",
+                 plan.output_dir.string(), list, job_file);
+}
+
+struct StoresToExtract {
+  std::vector<slurm::ExtractionElement> elements;  // one array element per store
+  int complete = 0;                                // stores that are never submitted again
+};
+
+// The same decision as every other command: a store made from other inputs is stale, and refused
+// unless `rebuild`.
+StoresToExtract stores_to_extract(const pipeline::Plan& plan, dist::Comm& comm, bool rebuild) {
+  StoresToExtract out;
+  std::vector<std::string> stale;
+  const auto catalogue = pipeline::resolve_stores(plan, comm, pipeline::CatalogueOptions{});
+  for (const auto& state : catalogue.stores) {
+    using Kind = pipeline::StoreState::Kind;
+    if (state.kind == Kind::kComplete) {
+      ++out.complete;
+      continue;
+    }
+    if (state.kind == Kind::kStale && !rebuild)
+      stale.push_back(fmt::format("{}: {}", state.path.string(), state.problem));
+    out.elements.push_back({static_cast<int>(out.elements.size()), state.dataset, state.backbone});
+  }
+  if (!stale.empty()) {
+    std::string list;
+    for (const auto& s : stale)
+      list += "\n  " + s;
+    throw StoreError(fmt::format(
+        "stores that do not match the job (submit with --rebuild to recompute them, or remove "
+        "them):{}",
+        list));
+  }
+  return out;
+}
+
+struct Template {
+  std::filesystem::path path;
+  std::string text;
+};
+
+struct Templates {
+  Template extract;  // extract.sbatch
+  Template reduce;   // reduce.sbatch
+};
+
+Templates read_templates(const Args& args) {
+  const std::filesystem::path templates = args.value("templates").value_or(default_templates_dir());
+  GENSWEEP_CHECK(!templates.empty(), UsageError,
+                 "cannot find the sbatch templates (slurm/extract.sbatch): pass --templates DIR or "
+                 "set GENSWEEP_SLURM_DIR");
+  Templates out;
+  out.extract.path = templates / "extract.sbatch";
+  out.reduce.path = templates / "reduce.sbatch";
+  out.extract.text = read_text(out.extract.path, "extraction template");
+  out.reduce.text = read_text(out.reduce.path, "reduction template");
+  return out;
+}
+
+struct Scripts {
+  std::string extract;  // extract.sbatch
+  std::string reduce;   // reduce.sbatch
+};
+
+// The sbatch templates with their values blocks filled in.
+Scripts fill_scripts(const Templates& templates, const Args& args, const pipeline::Plan& plan,
+                     const config::SlurmSettings& settings, const std::string& presets_dir,
+                     const std::filesystem::path& submission_dir) {
+  std::vector<std::string> gensweep_options;
+  if (args.value("output"))
+    gensweep_options.insert(gensweep_options.end(), {"--output", plan.output_dir.string()});
+  if (!presets_dir.empty())
+    gensweep_options.insert(gensweep_options.end(),
+                            {"--presets", std::filesystem::absolute(presets_dir).string()});
+  std::vector<std::string> extract_options = gensweep_options;
+  if (args.flag("rebuild")) extract_options.push_back("--rebuild");
+
+  const std::string gensweep = self_executable().string();
+  Scripts scripts;
+  scripts.extract =
+      slurm::fill_values_block(templates.extract.text, templates.extract.path,
+                               {{"gensweep", gensweep, "the gensweep executable"},
+                                {"job", plan.job_file, "the job file"},
+                                {"tasks", (submission_dir / "tasks.tsv").string(), "the task list"},
+                                {"options", extract_options, "more options for gensweep extract"},
+                                {"launcher", launcher_words(settings), "how ranks start"}});
+  scripts.reduce =
+      slurm::fill_values_block(templates.reduce.text, templates.reduce.path,
+                               {{"gensweep", gensweep, "the gensweep executable"},
+                                {"job", plan.job_file, "the job file"},
+                                {"options", gensweep_options, "more options for gensweep reduce"},
+                                {"launcher", launcher_words(settings), "how ranks start"}});
+  return scripts;
+}
+
+void print_dry_run(const slurm::Submission& submission, const StoresToExtract& stores,
+                   const Scripts& scripts) {
+  const auto& elements = stores.elements;
+  const std::size_t total = elements.size() + static_cast<std::size_t>(stores.complete);
+  fmt::print("dry run: nothing is submitted or written\n\n");
+  fmt::print("{} of {} stores to extract ({} complete):\n", elements.size(), total,
+             stores.complete);
+  for (const auto& e : elements)
+    fmt::print("  [{}] {} / {}\n", e.index, e.dataset, e.backbone);
+  if (!elements.empty()) {
+    std::vector<std::string> words = {"sbatch"};
+    words.insert(words.end(), submission.extract_command.begin(), submission.extract_command.end());
+    fmt::print("\nextraction:\n  {}\n", slurm::shell_command(words));
+  }
+  std::vector<std::string> words = {"sbatch"};
+  const auto reduce = elements.empty()
+                          ? submission.reduce_command
+                          : slurm::with_array_dependency(submission.reduce_command, "<array id>");
+  words.insert(words.end(), reduce.begin(), reduce.end());
+  fmt::print("\nreduction:\n  {}\n", slurm::shell_command(words));
+  if (!elements.empty()) fmt::print("\nextract.sbatch:\n{}", scripts.extract);
+  fmt::print("\nreduce.sbatch:\n{}", scripts.reduce);
+}
+
+// Writes the submission's files, then submits the array (if any) and the reduction that waits for
+// it. The record is rewritten after each step, so it exists even when sbatch refuses.
+void submit(slurm::Submission& submission, const Scripts& scripts) {
+  slurm::write_tasks_file(submission.dir / "tasks.tsv", submission.elements);
+  report::write_file_atomically(submission.dir / "extract.sbatch", scripts.extract);
+  report::write_file_atomically(submission.dir / "reduce.sbatch", scripts.reduce);
+  write_submission(submission);
+
+  const auto start = std::chrono::steady_clock::now();
+  if (!submission.elements.empty()) {
+    submission.extract_job_id = slurm::submit_batch(submission.extract_command);
+    submission.reduce_command =
+        slurm::with_array_dependency(submission.reduce_command, submission.extract_job_id);
+    write_submission(submission);
+  }
+  try {
+    submission.reduce_job_id = slurm::submit_batch(submission.reduce_command);
+  } catch (const SchedulerError& e) {
+    throw SchedulerError(fmt::format(
+        "{}\nthe extraction array {} was submitted and keeps running; once it is done, submit "
+        "again to add the reduction",
+        e.what(), submission.extract_job_id.empty() ? "(none)" : submission.extract_job_id));
+  }
+  submission.submit_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  write_submission(submission);
+}
+
+void print_submitted(const Args& args, const pipeline::Plan& plan,
+                     const slurm::Submission& submission, const StoresToExtract& stores) {
+  const auto& elements = stores.elements;
+  const std::size_t total = elements.size() + static_cast<std::size_t>(stores.complete);
+  fmt::print("submitted job '{}' (submission {})\n", plan.job_name, submission.id);
+  if (elements.empty())
+    fmt::print("  extraction: none: all {} stores are complete\n", total);
+  else
+    fmt::print("  extraction: Slurm job array {}: {} of {} stores ({} complete)\n",
+               submission.extract_job_id, elements.size(), total, stores.complete);
+  fmt::print("  reduction:  Slurm job {}{}\n", submission.reduce_job_id,
+             elements.empty() ? "" : " (starts when every extraction element succeeded)");
+  fmt::print("  logs:       {}\n", (submission.dir / "logs").string());
+  fmt::print("  results:    {}\n", (plan.output_dir / "results.json").string());
+  fmt::print(
+      "  follow:     gensweep status {}{}\n", slurm::shell_quote(args.positional()[0]),
+      args.value("output") ? " --output " + slurm::shell_quote(plan.output_dir.string()) : "");
 }
 
 }  // namespace
@@ -211,54 +373,9 @@ int command_submit(const std::vector<std::string>& argv, dist::Comm& comm) {
   const config::SlurmSettings settings = resolve_settings(job, args, presets_dir);
   const bool dry_run = args.flag("dry-run");
 
-  // Two jobs must never write one store: refuse while an earlier submission is still at work.
-  const auto earlier = active_jobs(plan.output_dir);
-  if (!earlier.empty()) {
-    std::string list;
-    for (const auto& job_state : earlier)
-      list += fmt::format("\n  {} {}", job_state.id, job_state.state);
-    GENSWEEP_CHECK(dry_run, SchedulerError,
-                   "{}: Slurm jobs of an earlier submission are still pending or running:{}\nwait "
-                   "for them (gensweep status {}) or cancel them (scancel) before submitting "
-                   "again",
-                   plan.output_dir.string(), list, args.positional()[0]);
-  }
-
-  // The stores to extract.
-  std::vector<slurm::ExtractionElement> elements;
-  std::vector<std::string> stale;
-  int complete = 0;
-  // The same decision as every other command: a store made from other inputs is stale.
-  const auto catalogue = pipeline::resolve_stores(plan, comm, pipeline::CatalogueOptions{});
-  for (const auto& state : catalogue.stores) {
-    using Kind = pipeline::StoreState::Kind;
-    if (state.kind == Kind::kComplete) {
-      ++complete;
-      continue;
-    }
-    if (state.kind == Kind::kStale && !args.flag("rebuild"))
-      stale.push_back(fmt::format("{}: {}", state.path.string(), state.problem));
-    elements.push_back({static_cast<int>(elements.size()), state.dataset, state.backbone});
-  }
-  if (!stale.empty()) {
-    std::string list;
-    for (const auto& s : stale)
-      list += "\n  " + s;
-    throw StoreError(fmt::format(
-        "stores that do not match the job (submit with --rebuild to recompute them, or remove "
-        "them):{}",
-        list));
-  }
-
-  // Templates and the values that fill them.
-  const std::filesystem::path templates = args.value("templates").value_or(default_templates_dir());
-  GENSWEEP_CHECK(!templates.empty(), UsageError,
-                 "cannot find the sbatch templates (slurm/extract.sbatch): pass --templates DIR or "
-                 "set GENSWEEP_SLURM_DIR");
-  const auto extract_template = templates / "extract.sbatch";
-  const auto reduce_template = templates / "reduce.sbatch";
-  const std::string extract_text = read_text(extract_template, "extraction template");
-  const std::string reduce_text = read_text(reduce_template, "reduction template");
+  refuse_while_earlier_jobs_run(plan, args.positional()[0], dry_run);
+  const StoresToExtract stores = stores_to_extract(plan, comm, args.flag("rebuild"));
+  const Templates templates = read_templates(args);
 
   slurm::Submission submission;
   submission.dir = dry_run ? slurm::submissions_dir(plan.output_dir) / "<new submission>"
@@ -267,132 +384,24 @@ int command_submit(const std::vector<std::string>& argv, dist::Comm& comm) {
   submission.job_name = plan.job_name;
   submission.job_file = plan.job_file;
   submission.config_hash = plan.config_hash;
-  submission.elements = elements;
+  submission.elements = stores.elements;
   submission.settings = settings_json(settings);
+  const Scripts scripts =
+      fill_scripts(templates, args, plan, settings, presets_dir, submission.dir);
 
-  std::vector<std::string> gensweep_options;
-  if (args.value("output"))
-    gensweep_options.insert(gensweep_options.end(), {"--output", plan.output_dir.string()});
-  if (!presets_dir.empty())
-    gensweep_options.insert(gensweep_options.end(),
-                            {"--presets", std::filesystem::absolute(presets_dir).string()});
-  std::vector<std::string> extract_options = gensweep_options;
-  if (args.flag("rebuild")) extract_options.push_back("--rebuild");
+  // sbatch command lines; the reduction's dependency is added once the array has an id.
+  const slurm::SbatchTarget target{plan.job_name, submission.dir};
+  if (!stores.elements.empty())
+    submission.extract_command =
+        slurm::extraction_arguments(settings, target, stores.elements.size());
+  submission.reduce_command = slurm::reduction_arguments(settings, target);
 
-  const std::string gensweep = self_executable().string();
-  const std::string extract_script =
-      slurm::fill_values_block(extract_text, extract_template,
-                               {{"gensweep", gensweep, "the gensweep executable"},
-                                {"job", plan.job_file, "the job file"},
-                                {"tasks", (submission.dir / "tasks.tsv").string(), "the task list"},
-                                {"options", extract_options, "more options for gensweep extract"},
-                                {"launcher", launcher_words(settings), "how ranks start"}});
-  const std::string reduce_script =
-      slurm::fill_values_block(reduce_text, reduce_template,
-                               {{"gensweep", gensweep, "the gensweep executable"},
-                                {"job", plan.job_file, "the job file"},
-                                {"options", gensweep_options, "more options for gensweep reduce"},
-                                {"launcher", launcher_words(settings), "how ranks start"}});
-
-  // sbatch command lines: every value is one argument (no shell), the script last.
-  std::vector<std::string>& ex = submission.extract_command;
-  if (!elements.empty()) {
-    ex = {
-        "--job-name=gensweep-" + plan.job_name + "-extract",
-        fmt::format("--array=0-{}{}", elements.size() - 1,
-                    settings.array_throttle > 0 ? fmt::format("%{}", settings.array_throttle) : ""),
-        "--chdir=" + submission.dir.string(),
-        "--output=" + log_pattern(submission.dir, "extract-%A_%a.out"),
-        fmt::format("--nodes={}", settings.nodes),
-        fmt::format("--ntasks-per-node={}", settings.tasks_per_node),
-        "--time=" + settings.time,
-        fmt::format("--signal=B:USR1@{}", settings.signal_seconds),
-        settings.requeue ? "--requeue" : "--no-requeue"};
-    if (settings.cpus_per_task > 0)
-      ex.push_back(fmt::format("--cpus-per-task={}", settings.cpus_per_task));
-    if (settings.gpus_per_task > 0)
-      ex.push_back(fmt::format("--gpus-per-task={}", settings.gpus_per_task));
-    add_common_options(ex, settings);
-    ex.insert(ex.end(), settings.sbatch_options.begin(), settings.sbatch_options.end());
-    ex.push_back((submission.dir / "extract.sbatch").string());
-  }
-  std::vector<std::string>& re = submission.reduce_command;
-  re = {"--job-name=gensweep-" + plan.job_name + "-reduce",
-        "--chdir=" + submission.dir.string(),
-        "--output=" + log_pattern(submission.dir, "reduce-%j.out"),
-        "--nodes=1",
-        fmt::format("--ntasks={}", settings.reduce_tasks),
-        "--time=" + settings.reduce_time,
-        "--no-requeue"};
-  const long reduce_seconds = config::slurm_time_seconds(settings.reduce_time);
-  if (settings.signal_seconds < reduce_seconds)
-    re.push_back(fmt::format("--signal=B:USR1@{}", settings.signal_seconds));
-  if (settings.reduce_cpus_per_task > 0)
-    re.push_back(fmt::format("--cpus-per-task={}", settings.reduce_cpus_per_task));
-  add_common_options(re, settings);
-  re.insert(re.end(), settings.sbatch_options.begin(), settings.sbatch_options.end());
-  const std::size_t dependency_at = re.size();  // the dependency goes here once the array has an id
-  re.push_back((submission.dir / "reduce.sbatch").string());
-
-  const std::size_t stores = elements.size() + static_cast<std::size_t>(complete);
   if (dry_run) {
-    fmt::print("dry run: nothing is submitted or written\n\n");
-    fmt::print("{} of {} stores to extract ({} complete):\n", elements.size(), stores, complete);
-    for (const auto& e : elements)
-      fmt::print("  [{}] {} / {}\n", e.index, e.dataset, e.backbone);
-    if (!elements.empty()) {
-      std::vector<std::string> words = {"sbatch"};
-      words.insert(words.end(), ex.begin(), ex.end());
-      fmt::print("\nextraction:\n  {}\n", slurm::shell_command(words));
-    }
-    std::vector<std::string> words = {"sbatch"};
-    words.insert(words.end(), re.begin(), re.begin() + static_cast<long>(dependency_at));
-    if (!elements.empty())
-      words.insert(words.end(), {"--dependency=afterok:<array id>", "--kill-on-invalid-dep=yes"});
-    words.insert(words.end(), re.begin() + static_cast<long>(dependency_at), re.end());
-    fmt::print("\nreduction:\n  {}\n", slurm::shell_command(words));
-    if (!elements.empty()) fmt::print("\nextract.sbatch:\n{}", extract_script);
-    fmt::print("\nreduce.sbatch:\n{}", reduce_script);
+    print_dry_run(submission, stores, scripts);
     return 0;
   }
-
-  slurm::write_tasks_file(submission.dir / "tasks.tsv", elements);
-  report::write_file_atomically(submission.dir / "extract.sbatch", extract_script);
-  report::write_file_atomically(submission.dir / "reduce.sbatch", reduce_script);
-  write_submission(submission);  // a record exists even when sbatch refuses
-
-  const auto start = std::chrono::steady_clock::now();
-  if (!elements.empty()) {
-    submission.extract_job_id = slurm::submit_batch(ex);
-    re.insert(re.begin() + static_cast<long>(dependency_at),
-              {"--dependency=afterok:" + submission.extract_job_id, "--kill-on-invalid-dep=yes"});
-    write_submission(submission);
-  }
-  try {
-    submission.reduce_job_id = slurm::submit_batch(re);
-  } catch (const SchedulerError& e) {
-    throw SchedulerError(fmt::format(
-        "{}\nthe extraction array {} was submitted and keeps running; once it is done, submit "
-        "again to add the reduction",
-        e.what(), submission.extract_job_id.empty() ? "(none)" : submission.extract_job_id));
-  }
-  submission.submit_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  write_submission(submission);
-
-  fmt::print("submitted job '{}' (submission {})\n", plan.job_name, submission.id);
-  if (elements.empty())
-    fmt::print("  extraction: none: all {} stores are complete\n", stores);
-  else
-    fmt::print("  extraction: Slurm job array {}: {} of {} stores ({} complete)\n",
-               submission.extract_job_id, elements.size(), stores, complete);
-  fmt::print("  reduction:  Slurm job {}{}\n", submission.reduce_job_id,
-             elements.empty() ? "" : " (starts when every extraction element succeeded)");
-  fmt::print("  logs:       {}\n", (submission.dir / "logs").string());
-  fmt::print("  results:    {}\n", (plan.output_dir / "results.json").string());
-  fmt::print(
-      "  follow:     gensweep status {}{}\n", slurm::shell_quote(args.positional()[0]),
-      args.value("output") ? " --output " + slurm::shell_quote(plan.output_dir.string()) : "");
+  submit(submission, scripts);
+  print_submitted(args, plan, submission, stores);
   return 0;
 }
 

@@ -7,16 +7,15 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "gensweep/config/loader.h"
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/core/strings.h"
 #include "parsers.h"
 #include "suggest.h"
@@ -50,18 +49,20 @@ namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-// Reads a whole file, or throws "file: <what> ..." (there is no line to point at).
-std::string read_file(const std::filesystem::path& path, std::string_view what) {
+// Reads a whole file, or throws a ConfigError: "file: <what> ..." for a missing file or a
+// directory (there is no line to point at), core's "cannot read" message otherwise. A job or
+// presets file that cannot be read is a configuration problem (exit code 3), not an I/O one.
+std::string read_config_file(const std::filesystem::path& path, const std::string& what) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw ConfigError(fmt::format("{}: {} does not exist", path.string(), what));
   if (std::filesystem::is_directory(path, ec))
     throw ConfigError(fmt::format("{}: {} is a directory", path.string(), what));
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) throw ConfigError(fmt::format("{}: {} cannot be read", path.string(), what));
-  return text.str();
+  try {
+    return gensweep::read_file(path, what);
+  } catch (const IoError& e) {
+    throw ConfigError(e.what());
+  }
 }
 
 void parse_job_table(TableReader table, Job& job, const LoadOptions& options) {
@@ -442,7 +443,7 @@ class JobParser {
 
 JobTexts read_job_texts(const std::filesystem::path& job_file, const LoadOptions& options) {
   JobTexts texts;
-  texts.job_text = detail::read_file(job_file, "job file");
+  texts.job_text = detail::read_config_file(job_file, "job file");
   // Only [job] presets matters here; parse_job reports everything else, including its type.
   auto doc = detail::parse_document(texts.job_text, job_file);
   std::filesystem::path presets;
@@ -454,7 +455,7 @@ JobTexts read_job_texts(const std::filesystem::path& job_file, const LoadOptions
     texts.presets_file = std::filesystem::absolute(presets).lexically_normal();
     std::error_code ec;
     if (std::filesystem::exists(texts.presets_file, ec))
-      texts.presets_text = detail::read_file(texts.presets_file, "presets file");
+      texts.presets_text = detail::read_config_file(texts.presets_file, "presets file");
   }
   return texts;
 }

@@ -13,6 +13,7 @@
 #include "gensweep/core/progress.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/core/version.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/metrics/blas_threads.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/provenance.h"
@@ -216,6 +217,146 @@ UnitResult compute_unit(const DatasetPlan& dataset, std::int64_t unit,
   return r;
 }
 
+// The outcome of every store of the task. Complete stores are reused as they are: no network is
+// built for them.
+struct TaskStores {
+  std::vector<StoreOutcome> all;        // one per backbone of the task, in the task's order
+  std::vector<std::string> to_extract;  // backbones whose store is missing, partial or stale
+};
+
+TaskStores reuse_complete_stores(const DatasetPlan& dataset, const ExtractionTask& task,
+                                 const StoreCatalogue& catalogue) {
+  TaskStores out;
+  out.all.resize(task.backbones.size());
+  for (std::size_t b = 0; b < task.backbones.size(); ++b) {
+    const StoreState& state = catalogue.at(dataset.id, task.backbones[b]);
+    StoreOutcome& o = out.all[b];
+    o.dataset = dataset.id;
+    o.backbone = task.backbones[b];
+    o.path = state.path;
+    o.images = dataset.images->size();
+    if (state.kind == StoreState::Kind::kComplete) {
+      o.status = StoreOutcome::Status::kReused;
+    } else {
+      out.to_extract.push_back(task.backbones[b]);
+    }
+  }
+  return out;
+}
+
+// Every rank builds the networks (weights are deterministic).
+std::vector<std::unique_ptr<features::Backbone>> build_networks(const Plan& plan,
+                                                                const std::vector<std::string>& ids,
+                                                                int threads,
+                                                                const dist::Comm& comm) {
+  std::vector<std::unique_ptr<features::Backbone>> nets;
+  dist::run_phase(comm, [&] {
+    for (const auto& id : ids) {
+      const BackbonePlan& bp = plan.backbone(id);
+      features::DeviceOptions device;
+      device.device = plan.compute.device;
+      device.local_rank = dist::local_rank();
+      device.threads = threads;
+      nets.push_back(features::make_backbone(bp.id, *bp.options, device));
+    }
+  });
+  return nets;
+}
+
+// Rank 0 records the networks in the catalogue and opens their stores; the other ranks get an
+// empty OpenedStores.
+OpenedStores open_stores_on_root(const Plan& plan,
+                                 const std::vector<std::unique_ptr<features::Backbone>>& nets,
+                                 const DatasetPlan& dataset, StoreCatalogue& catalogue,
+                                 const RunOptions& options, const dist::Comm& comm) {
+  OpenedStores opened;
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    for (const auto& net : nets)
+      catalogue.backbones.insert_or_assign(net->info().id, net->info());
+    opened = open_stores(plan, nets, dataset, catalogue, options);
+  });
+  return opened;
+}
+
+// Which units each network still needs, known to every rank.
+struct UnitTodo {
+  std::int64_t units = 0;
+  std::int64_t networks = 0;
+  std::vector<std::uint8_t> flags;    // [network][unit] 1 = compute
+  std::vector<std::int64_t> pending;  // units some network needs, ascending
+
+  // Indices of the networks that need unit `u`.
+  std::vector<std::int32_t> networks_for(std::int64_t u) const {
+    std::vector<std::int32_t> which;
+    for (std::int64_t b = 0; b < networks; ++b) {
+      if (flags[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
+    }
+    return which;
+  }
+};
+
+UnitTodo share_unit_todo(const OpenedStores& opened, std::int64_t units, std::int64_t networks,
+                         const dist::Comm& comm) {
+  UnitTodo todo;
+  todo.units = units;
+  todo.networks = networks;
+  if (comm.is_root()) {
+    for (const auto& t : opened.todo)
+      todo.flags.insert(todo.flags.end(), t.begin(), t.end());
+  }
+  comm.broadcast(todo.flags);
+  for (std::int64_t u = 0; u < units; ++u) {
+    for (std::int64_t b = 0; b < networks; ++b) {
+      if (todo.flags[b * units + u]) {
+        todo.pending.push_back(u);
+        break;
+      }
+    }
+  }
+  return todo;
+}
+
+// The entries of `all` being extracted, in the networks' order; rank 0 knows their status.
+std::vector<StoreOutcome*> outcomes_of_networks(
+    std::vector<StoreOutcome>& all, const std::vector<std::unique_ptr<features::Backbone>>& nets,
+    const OpenedStores& opened, const dist::Comm& comm) {
+  std::vector<StoreOutcome*> outcomes;
+  for (std::size_t b = 0; b < nets.size(); ++b) {
+    for (auto& o : all)
+      if (o.backbone == nets[b]->info().id) outcomes.push_back(&o);
+    if (comm.is_root()) outcomes[b]->status = opened.status[b];
+  }
+  return outcomes;
+}
+
+std::int64_t images_in_units(const std::vector<std::int64_t>& units, std::int64_t images,
+                             std::int64_t unit_size) {
+  std::int64_t total = 0;
+  for (auto u : units)
+    total += std::min(images, (u + 1) * unit_size) - u * unit_size;
+  return total;
+}
+
+// Rank 0 writes every rank's unit of a round to the stores, in rank order.
+void write_gathered_units(const std::vector<std::vector<std::uint8_t>>& gathered,
+                          const std::vector<std::unique_ptr<features::Backbone>>& nets,
+                          OpenedStores& opened, const std::vector<StoreOutcome*>& outcomes,
+                          ProgressReporter& progress) {
+  for (const auto& bytes : gathered) {
+    UnitResult r = decode_unit_result(bytes);
+    if (r.unit < 0) continue;
+    for (std::size_t k = 0; k < r.backbones.size(); ++k) {
+      const auto b = r.backbones[k];
+      const std::int64_t dim = nets[b]->info().dim;
+      opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim}, r.valid,
+                                   r.failures);
+      outcomes[b]->units_computed += 1;
+    }
+    progress.advance(r.rows);
+  }
+}
+
 std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& task,
                                        const dist::Comm& comm, const RunOptions& options,
                                        StoreCatalogue& catalogue) {
@@ -225,22 +366,9 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   const std::int64_t n = dataset.images->size();
   const std::int64_t units = (n + compute.unit_size - 1) / compute.unit_size;
 
-  // Complete stores are reused as they are: no network is built for them.
-  std::vector<StoreOutcome> all(task.backbones.size());
-  std::vector<std::string> to_extract;
-  for (std::size_t b = 0; b < task.backbones.size(); ++b) {
-    const StoreState& state = catalogue.at(dataset.id, task.backbones[b]);
-    all[b].dataset = dataset.id;
-    all[b].backbone = task.backbones[b];
-    all[b].path = state.path;
-    all[b].images = n;
-    if (state.kind == StoreState::Kind::kComplete) {
-      all[b].status = StoreOutcome::Status::kReused;
-    } else {
-      to_extract.push_back(task.backbones[b]);
-    }
-  }
-  if (to_extract.empty()) return all;
+  TaskStores stores = reuse_complete_stores(dataset, task, catalogue);
+  std::vector<StoreOutcome>& all = stores.all;
+  if (stores.to_extract.empty()) return std::move(all);
   // New stores record the fingerprint; resumed ones were checked against it.
   const std::string fingerprint = dataset_digest(plan, comm, catalogue, dataset.id).fingerprint;
   for (auto& o : all)
@@ -248,112 +376,40 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
 
   // LibTorch runs some layers through OpenBLAS (FID Inception: 7% slower with one BLAS thread), so
   // BLAS gets the rank's threads, as LibTorch does (metrics/blas_threads.h).
-  const int blas_threads_before = metrics::blas_threads();
-  metrics::set_blas_threads(threads);
+  metrics::ScopedBlasThreads blas(threads);
 
-  // Every rank builds the networks (weights are deterministic); rank 0 also opens the stores.
-  std::vector<std::unique_ptr<features::Backbone>> nets;
-  std::exception_ptr error;
-  try {
-    for (const auto& id : to_extract) {
-      const BackbonePlan& bp = plan.backbone(id);
-      features::DeviceOptions device;
-      device.device = compute.device;
-      device.local_rank = dist::local_rank();
-      device.threads = threads;
-      nets.push_back(features::make_backbone(bp.id, *bp.options, device));
-    }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  comm.agree(error);
+  const auto nets = build_networks(plan, stores.to_extract, threads, comm);
+  OpenedStores opened = open_stores_on_root(plan, nets, dataset, catalogue, options, comm);
+  const UnitTodo todo =
+      share_unit_todo(opened, units, static_cast<std::int64_t>(nets.size()), comm);
+  const std::vector<StoreOutcome*> outcomes = outcomes_of_networks(all, nets, opened, comm);
+  const std::vector<std::int64_t>& pending = todo.pending;
 
-  OpenedStores opened;
-  if (comm.is_root()) {
-    try {
-      for (const auto& net : nets)
-        catalogue.backbones.insert_or_assign(net->info().id, net->info());
-      opened = open_stores(plan, nets, dataset, catalogue, options);
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  comm.agree(error);
-
-  // Everyone learns which units each backbone still needs.
-  std::vector<std::uint8_t> flat;
-  if (comm.is_root()) {
-    for (const auto& t : opened.todo)
-      flat.insert(flat.end(), t.begin(), t.end());
-  }
-  comm.broadcast(flat);
-  const auto B = static_cast<std::int64_t>(nets.size());
-  std::vector<std::int64_t> pending;
-  for (std::int64_t u = 0; u < units; ++u) {
-    for (std::int64_t b = 0; b < B; ++b) {
-      if (flat[b * units + u]) {
-        pending.push_back(u);
-        break;
-      }
-    }
-  }
-
-  std::vector<StoreOutcome*> outcomes;  // the entries of `all` being extracted, in nets' order
-  for (std::size_t b = 0; b < nets.size(); ++b) {
-    for (auto& o : all)
-      if (o.backbone == nets[b]->info().id) outcomes.push_back(&o);
-    if (comm.is_root()) outcomes[b]->status = opened.status[b];
-  }
-
-  std::int64_t pending_images = 0;
-  for (auto u : pending)
-    pending_images += std::min(n, (u + 1) * compute.unit_size) - u * compute.unit_size;
   std::vector<std::string> names;
   for (const auto& net : nets)
     names.push_back(net->info().id);
   ProgressReporter progress(fmt::format("extract {} [{}]", dataset.id, join(names, ",")),
-                            pending_images);
+                            images_in_units(pending, n, compute.unit_size));
   progress.set_enabled(comm.is_root() && !options.quiet && !pending.empty());
 
+  // Round r: rank k computes pending unit r * size + k (if any), then rank 0 writes them all.
   const UnitSchedule schedule = unit_schedule(compute, nets);
   const auto rounds = static_cast<std::int64_t>((pending.size() + comm.size() - 1) / comm.size());
   for (std::int64_t round = 0; round < rounds; ++round) {
     const auto slot = static_cast<std::size_t>(round * comm.size() + comm.rank());
-    UnitResult mine;
-    try {
-      if (slot < pending.size()) {
-        const std::int64_t u = pending[slot];
-        std::vector<std::int32_t> which;
-        for (std::int64_t b = 0; b < B; ++b) {
-          if (flat[b * units + u]) which.push_back(static_cast<std::int32_t>(b));
-        }
-        mine = compute_unit(dataset, u, compute, nets, which, threads, schedule);
-      }
-    } catch (...) {
-      error = annotate(std::current_exception(),
-                       fmt::format("extracting {} unit {}: ", dataset.id, pending[slot]));
-    }
-    comm.agree(error);
+    UnitResult mine;  // unit -1: this rank has no unit in this round
+    const std::int64_t u = slot < pending.size() ? pending[slot] : -1;
+    dist::run_phase(
+        comm,
+        [&] {
+          if (u >= 0)
+            mine = compute_unit(dataset, u, compute, nets, todo.networks_for(u), threads, schedule);
+        },
+        fmt::format("extracting {} unit {}: ", dataset.id, u));
     auto gathered = comm.gather(encode_unit_result(mine));
-    if (comm.is_root()) {
-      try {
-        for (const auto& bytes : gathered) {
-          UnitResult r = decode_unit_result(bytes);
-          if (r.unit < 0) continue;
-          for (std::size_t k = 0; k < r.backbones.size(); ++k) {
-            const auto b = r.backbones[k];
-            const std::int64_t dim = nets[b]->info().dim;
-            opened.stores[b]->write_unit(r.unit, FeatureView{r.features[k].data(), r.rows, dim},
-                                         r.valid, r.failures);
-            outcomes[b]->units_computed += 1;
-          }
-          progress.advance(r.rows);
-        }
-      } catch (...) {
-        error = std::current_exception();
-      }
-    }
-    comm.agree(error);
+    dist::run_phase(comm, [&] {
+      if (comm.is_root()) write_gathered_units(gathered, nets, opened, outcomes, progress);
+    });
     // Stop between rounds when asked to: everything finished so far is on disk.
     if (comm.sum(interrupt_requested() ? 1 : 0) > 0) {
       throw InterruptedError(fmt::format(
@@ -370,8 +426,7 @@ std::vector<StoreOutcome> extract_task(const Plan& plan, const ExtractionTask& t
   comm.barrier();
   for (const auto* o : outcomes)
     ensure_store_statistics(o->path, comm);
-  metrics::set_blas_threads(blas_threads_before);
-  return all;
+  return std::move(all);
 }
 
 }  // namespace

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "gensweep/core/archive.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
 #include "gensweep/core/parallel.h"
 #include "gensweep/core/sha256.h"
 #include "gensweep/core/strings.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/report/atomic_file.h"
 
 namespace gensweep::pipeline {
@@ -131,17 +133,22 @@ void write_manifest(const std::filesystem::path& path, const std::filesystem::pa
   report::write_file_atomically(path, text);
 }
 
-// Digests travel between ranks as newline-separated text ("unreadable" is not 64 characters).
-std::string pack(const std::vector<std::string>& digests) {
-  std::string out;
+// Digests travel between ranks as a count and strings ("unreadable" is not 64 characters).
+std::vector<std::uint8_t> pack(const std::vector<std::string>& digests) {
+  ByteWriter w;
+  w.put(static_cast<std::int64_t>(digests.size()));
   for (const auto& d : digests)
-    out += d + "\n";
-  return out;
+    w.put_string(d);
+  return w.take();
 }
 
-std::vector<std::string> unpack(const std::vector<std::uint8_t>& bytes) {
-  auto out = split(std::string(bytes.begin(), bytes.end()), '\n');
-  if (!out.empty() && out.back().empty()) out.pop_back();  // after the last newline
+std::vector<std::string> unpack(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes, "input digests");
+  std::vector<std::string> out;
+  const auto count = r.get<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i)
+    out.push_back(r.get_string());
+  r.expect_end();
   return out;
 }
 
@@ -178,31 +185,26 @@ DatasetDigest dataset_fingerprint(const ImageSource& source, const dist::Comm& c
   std::vector<std::uint8_t> todo(static_cast<std::size_t>(n), 1);
   Manifest manifest;
   std::int64_t stat_taken_ns = 0;
-  std::exception_ptr error;
-  if (comm.is_root()) {
-    try {
-      digests.resize(static_cast<std::size_t>(n));
-      stats.resize(static_cast<std::size_t>(n));
-      if (use_manifest) manifest = read_manifest(manifest_path, root);
-      stat_taken_ns = now_ns();
-      for (std::int64_t i = 0; i < n; ++i) {
-        const io::ImageEntry* entry = source.file_entry(i);
-        if (entry == nullptr) continue;
-        ++out.files;
-        stats[i] = stat_file(entry->path);
-        if (!stats[i] || options.verify) continue;
-        auto known = manifest.find(entry->id);
-        if (known == manifest.end() || !(known->second.stat == *stats[i])) continue;
-        // Racily clean: modified too close to the moment it was hashed to trust the record.
-        if (stats[i]->mtime_ns + kRacyWindowNs > known->second.stat_taken_ns) continue;
-        digests[i] = known->second.sha256;
-        todo[i] = 0;
-      }
-    } catch (...) {
-      error = std::current_exception();
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    digests.resize(static_cast<std::size_t>(n));
+    stats.resize(static_cast<std::size_t>(n));
+    if (use_manifest) manifest = read_manifest(manifest_path, root);
+    stat_taken_ns = now_ns();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const io::ImageEntry* entry = source.file_entry(i);
+      if (entry == nullptr) continue;
+      ++out.files;
+      stats[i] = stat_file(entry->path);
+      if (!stats[i] || options.verify) continue;
+      auto known = manifest.find(entry->id);
+      if (known == manifest.end() || !(known->second.stat == *stats[i])) continue;
+      // Racily clean: modified too close to the moment it was hashed to trust the record.
+      if (stats[i]->mtime_ns + kRacyWindowNs > known->second.stat_taken_ns) continue;
+      digests[i] = known->second.sha256;
+      todo[i] = 0;
     }
-  }
-  comm.agree(error);
+  });
   comm.broadcast(todo);
 
   // Everyone hashes a round-robin share of the files to read.
@@ -216,41 +218,36 @@ DatasetDigest dataset_fingerprint(const ImageSource& source, const dist::Comm& c
     const std::int64_t i = needed[mine[k]];
     hashed[k] = source.content_digests(i, i + 1).front();
   });
-  const std::string packed = pack(hashed);
-  auto all = comm.gather({reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size()});
+  auto all = comm.gather(pack(hashed));
 
-  if (comm.is_root()) {
-    try {
-      bool changed = options.verify && use_manifest;
-      for (int r = 0; r < comm.size(); ++r) {
-        const auto slots =
-            dist::round_robin_share(static_cast<std::int64_t>(needed.size()), r, comm.size());
-        const auto texts = unpack(all[r]);
-        GENSWEEP_ASSERT(texts.size() == slots.size(), "rank {} sent {} digests for {} files", r,
-                        texts.size(), slots.size());
-        for (std::size_t k = 0; k < slots.size(); ++k) {
-          const std::int64_t i = needed[slots[k]];
-          digests[i] = texts[k];
-          const io::ImageEntry* entry = source.file_entry(i);
-          if (entry == nullptr || !stats[i] || !is_hex_digest(texts[k])) continue;
-          manifest[entry->id] = ManifestEntry{*stats[i], stat_taken_ns, texts[k]};
-          changed = true;
-        }
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    bool changed = options.verify && use_manifest;
+    for (int r = 0; r < comm.size(); ++r) {
+      const auto slots =
+          dist::round_robin_share(static_cast<std::int64_t>(needed.size()), r, comm.size());
+      const auto texts = unpack(all[r]);
+      GENSWEEP_ASSERT(texts.size() == slots.size(), "rank {} sent {} digests for {} files", r,
+                      texts.size(), slots.size());
+      for (std::size_t k = 0; k < slots.size(); ++k) {
+        const std::int64_t i = needed[slots[k]];
+        digests[i] = texts[k];
+        const io::ImageEntry* entry = source.file_entry(i);
+        if (entry == nullptr || !stats[i] || !is_hex_digest(texts[k])) continue;
+        manifest[entry->id] = ManifestEntry{*stats[i], stat_taken_ns, texts[k]};
+        changed = true;
       }
-      out.fingerprint = source.fingerprint_from(digests);
-      if (use_manifest && changed && options.write) {
-        try {
-          write_manifest(manifest_path, root, manifest);
-        } catch (const std::exception& e) {
-          log::info("input manifest {}: not written ({}); the next run hashes these files again",
-                    manifest_path.string(), e.what());
-        }
-      }
-    } catch (...) {
-      error = std::current_exception();
     }
-  }
-  comm.agree(error);
+    out.fingerprint = source.fingerprint_from(digests);
+    if (use_manifest && changed && options.write) {
+      try {
+        write_manifest(manifest_path, root, manifest);
+      } catch (const std::exception& e) {
+        log::info("input manifest {}: not written ({}); the next run hashes these files again",
+                  manifest_path.string(), e.what());
+      }
+    }
+  });
   comm.broadcast(out.fingerprint);
   out.hashed = static_cast<std::int64_t>(needed.size());
   out.files = comm.sum(comm.is_root() ? out.files : 0);

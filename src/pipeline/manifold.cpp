@@ -7,8 +7,10 @@
 #include <limits>
 
 #include "gensweep/core/error.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/metrics/blas_threads.h"
 #include "gensweep/metrics/knn.h"
+#include "gensweep/pipeline/store_rows.h"
 #include "gensweep/store/feature_store.h"
 
 // Distribution: the queries of every pass are dealt to ranks in chunks of tile_rows rows, chunk c
@@ -89,17 +91,6 @@ void stream(const metrics::RowSource& source, std::int64_t tile, const char* set
     check_finite(buffer.data(), n, source.dim(), b, set);
     fn(FeatureView{buffer.data(), n, source.dim()}, b);
   }
-}
-
-// Local work of a phase; any error reaches every rank (no rank is left in a collective).
-void run_phase(const dist::Comm& comm, const std::function<void()>& work) {
-  std::exception_ptr error;
-  try {
-    work();
-  } catch (...) {
-    error = std::current_exception();
-  }
-  comm.agree(error);
 }
 
 nlohmann::json counters_json(const metrics::KnnCounters& c, const dist::Comm& comm) {
@@ -218,7 +209,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     const int kk = kmax + 1;
     metrics::KnnAccumulator::Neighbours nb;
     metrics::KnnCounters counters;
-    run_phase(comm, [&] {
+    dist::run_phase(comm, [&] {
       const FeatureMatrix queries = load_share(reference, ref_share, "reference");
       metrics::KnnAccumulator acc(queries.view(), kk, tiles);
       stream(reference, tile, "reference",
@@ -245,7 +236,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     const auto t0 = Clock::now();
     const int kk = options.k_precision_recall + 1;
     metrics::KnnCounters counters;
-    run_phase(comm, [&] {
+    dist::run_phase(comm, [&] {
       const FeatureMatrix queries = load_share(evaluated, eval_share, "evaluated");
       metrics::KnnAccumulator acc(queries.view(), kk, tiles);
       stream(evaluated, tile, "evaluated",
@@ -284,7 +275,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   metrics::KnnCounters counters;
   double giqa_seconds = 0;
   FeatureMatrix queries;
-  run_phase(comm, [&] {
+  dist::run_phase(comm, [&] {
     queries = load_share(evaluated, eval_share, "evaluated");
     if (any_ball)
       balls = std::make_unique<metrics::BallAccumulator>(
@@ -384,43 +375,13 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
 
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
-class StoreRowSource final : public metrics::RowSource {
- public:
-  explicit StoreRowSource(const std::filesystem::path& path)
-      : store_(store::FeatureStore::open_read(path)) {
-    GENSWEEP_CHECK(store_.is_complete(), StoreError,
-                   "{}: the feature store is not complete (extraction unfinished)", path.string());
-    const auto valid = store_.read_valid();
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(valid.size()); ++i)
-      if (valid[i]) rows_.push_back(i);
-  }
-  std::int64_t rows() const override { return static_cast<std::int64_t>(rows_.size()); }
-  std::int64_t dim() const override { return store_.layout().dim; }
-  void read(std::int64_t begin, std::int64_t count, float* out) const override {
-    GENSWEEP_ASSERT(begin >= 0 && count >= 0 && begin + count <= rows(),
-                    "store rows: [{}, {}) of {}", begin, begin + count, rows());
-    // Runs of consecutive store rows are read with one call each.
-    std::int64_t i = begin;
-    while (i < begin + count) {
-      std::int64_t j = i + 1;
-      while (j < begin + count && rows_[j] == rows_[j - 1] + 1)
-        ++j;
-      store_.read_features(rows_[i], j - i, out + (i - begin) * dim());
-      i = j;
-    }
-  }
-
- private:
-  store::FeatureStore store_;
-  std::vector<std::int64_t> rows_;  // store row of each valid row
-};
-
-}  // namespace
+namespace {}  // namespace
 
 std::unique_ptr<metrics::RowSource> open_store_rows(const std::filesystem::path& store) {
-  return std::make_unique<StoreRowSource>(store);
+  auto rows = std::make_unique<StoreRows>(store);
+  GENSWEEP_CHECK(rows->store().is_complete(), StoreError,
+                 "{}: the feature store is not complete (extraction unfinished)", store.string());
+  return rows;
 }
 
 }  // namespace gensweep::pipeline

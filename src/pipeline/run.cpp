@@ -6,6 +6,7 @@
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
 #include "gensweep/core/version.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/reduce.h"
 #include "gensweep/report/writers.h"
@@ -101,20 +102,16 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
   std::vector<StoreOutcome> outcomes;
   if (stages.extract) {
     outcomes = run_extraction(plan, comm, options, catalogue);
-    std::exception_ptr error;
     if (comm.is_root()) {
       for (const auto& o : outcomes) {
         log::info("store {} ({}): {} of {} images valid, {} units computed", o.path.string(),
                   status_name(o.status), o.valid, o.images, o.units_computed);
       }
-      try {
-        check_failure_budget(plan, outcomes);
-      } catch (...) {
-        error = std::current_exception();
-      }
     }
     // Everyone stops together when the failure budget is exceeded.
-    comm.agree(error);
+    dist::run_phase(comm, [&] {
+      if (comm.is_root()) check_failure_budget(plan, outcomes);
+    });
   }
   report::RunResults results;
   if (!stages.reduce) return results;

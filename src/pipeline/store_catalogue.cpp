@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <utility>
 
+#include "gensweep/core/archive.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/log.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/features/backbone.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/store/statistics_digest.h"
@@ -85,7 +87,13 @@ StoreState inspect(const Plan& plan, const DatasetPlan& dataset, const std::stri
   const auto expected = expected_provenance(plan, dataset, fingerprint, *info, layout);
   try {
     // A reader never blocks on the writer lock; a store being extracted refuses readers.
-    const auto st = store::FeatureStore::open_read(s.path);
+    const auto opened = store::FeatureStore::open_read_unless_locked(s.path);
+    if (!opened) {
+      s.kind = StoreState::Kind::kPartial;
+      s.problem = "being written by another process now";
+      return s;
+    }
+    const store::FeatureStore& st = *opened;
     const auto progress = st.progress();
     s.units_done = std::count(progress.begin(), progress.end(), std::uint8_t{1});
     const StoreCheck check = check_store(st, expected);
@@ -103,82 +111,83 @@ StoreState inspect(const Plan& plan, const DatasetPlan& dataset, const std::stri
       s.valid = std::stoll(s.identity.at("valid_rows"));
     }
   } catch (const StoreError& e) {
-    const std::string what = e.what();
-    if (what.find("open in another process") != std::string::npos) {
-      s.kind = StoreState::Kind::kPartial;
-      s.problem = "being written by another process now";
-    } else {
-      s.kind = StoreState::Kind::kStale;
-      s.problem = what;
-    }
+    s.kind = StoreState::Kind::kStale;
+    s.problem = e.what();
   }
   return s;
 }
 
-nlohmann::json to_json(const StoreState& s) {
-  return {{"dataset", s.dataset},
-          {"backbone", s.backbone},
-          {"path", s.path.string()},
-          {"kind", static_cast<int>(s.kind)},
-          {"units_done", s.units_done},
-          {"units", s.units},
-          {"problem", s.problem},
-          {"stale_attribute", s.stale_attribute},
-          {"stored_value", s.stored_value},
-          {"expected_value", s.expected_value},
-          {"valid", s.valid},
-          {"identity", s.identity}};
+void put_state(ByteWriter& w, const StoreState& s) {
+  w.put_string(s.dataset);
+  w.put_string(s.backbone);
+  w.put_string(s.path.string());
+  w.put(static_cast<std::int32_t>(s.kind));
+  w.put(s.units_done);
+  w.put(s.units);
+  w.put_string(s.problem);
+  w.put_string(s.stale_attribute);
+  w.put_string(s.stored_value);
+  w.put_string(s.expected_value);
+  w.put(s.valid);
+  w.put(static_cast<std::int64_t>(s.identity.size()));
+  for (const auto& [key, value] : s.identity) {
+    w.put_string(key);
+    w.put_string(value);
+  }
 }
 
-StoreState from_json(const nlohmann::json& j) {
+StoreState get_state(ByteReader& r) {
   StoreState s;
-  s.dataset = j.at("dataset").get<std::string>();
-  s.backbone = j.at("backbone").get<std::string>();
-  s.path = j.at("path").get<std::string>();
-  s.kind = static_cast<StoreState::Kind>(j.at("kind").get<int>());
-  s.units_done = j.at("units_done").get<std::int64_t>();
-  s.units = j.at("units").get<std::int64_t>();
-  s.problem = j.at("problem").get<std::string>();
-  s.stale_attribute = j.at("stale_attribute").get<std::string>();
-  s.stored_value = j.at("stored_value").get<std::string>();
-  s.expected_value = j.at("expected_value").get<std::string>();
-  s.valid = j.at("valid").get<std::int64_t>();
-  s.identity = j.at("identity").get<store::Attributes>();
+  s.dataset = r.get_string();
+  s.backbone = r.get_string();
+  s.path = r.get_string();
+  s.kind = static_cast<StoreState::Kind>(r.get<std::int32_t>());
+  s.units_done = r.get<std::int64_t>();
+  s.units = r.get<std::int64_t>();
+  s.problem = r.get_string();
+  s.stale_attribute = r.get_string();
+  s.stored_value = r.get_string();
+  s.expected_value = r.get_string();
+  s.valid = r.get<std::int64_t>();
+  const auto entries = r.get<std::int64_t>();
+  for (std::int64_t i = 0; i < entries; ++i) {
+    std::string key = r.get_string();
+    s.identity.emplace(std::move(key), r.get_string());
+  }
   return s;
 }
 
 // Rank 0 inspects every store; everyone receives the states.
 void inspect_all(const Plan& plan, const dist::Comm& comm, StoreCatalogue& catalogue) {
-  std::exception_ptr error;
-  std::string text;
-  if (comm.is_root()) {
-    try {
-      BackboneInfos infos(plan, catalogue.backbones, catalogue.options.tolerate_backbone_errors);
-      catalogue.stores.clear();
-      for (const auto& task : plan.extraction) {
-        const DatasetPlan& dataset = plan.dataset(task.dataset);
-        auto digest = catalogue.datasets.find(task.dataset);
-        const std::string none;
-        const std::string& fingerprint =
-            digest == catalogue.datasets.end() ? none : digest->second.fingerprint;
-        for (const auto& backbone : task.backbones)
-          catalogue.stores.push_back(inspect(plan, dataset, backbone, fingerprint, infos));
-      }
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& s : catalogue.stores)
-        j.push_back(to_json(s));
-      text = j.dump();
-    } catch (...) {
-      error = std::current_exception();
+  std::vector<std::uint8_t> bytes;
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    BackboneInfos infos(plan, catalogue.backbones, catalogue.options.tolerate_backbone_errors);
+    catalogue.stores.clear();
+    for (const auto& task : plan.extraction) {
+      const DatasetPlan& dataset = plan.dataset(task.dataset);
+      auto digest = catalogue.datasets.find(task.dataset);
+      const std::string none;
+      const std::string& fingerprint =
+          digest == catalogue.datasets.end() ? none : digest->second.fingerprint;
+      for (const auto& backbone : task.backbones)
+        catalogue.stores.push_back(inspect(plan, dataset, backbone, fingerprint, infos));
     }
-  }
-  comm.agree(error);
+    ByteWriter w;
+    w.put(static_cast<std::int64_t>(catalogue.stores.size()));
+    for (const auto& s : catalogue.stores)
+      put_state(w, s);
+    bytes = w.take();
+  });
   if (comm.size() == 1) return;
-  comm.broadcast(text);
+  comm.broadcast(bytes);
   if (comm.is_root()) return;
   catalogue.stores.clear();
-  for (const auto& j : nlohmann::json::parse(text))
-    catalogue.stores.push_back(from_json(j));
+  ByteReader r(bytes, "store catalogue");
+  const auto count = r.get<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i)
+    catalogue.stores.push_back(get_state(r));
+  r.expect_end();
 }
 
 }  // namespace

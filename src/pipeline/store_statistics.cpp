@@ -2,33 +2,36 @@
 
 #include <cstring>
 
+#include "gensweep/core/archive.h"
 #include "gensweep/core/error.h"
+#include "gensweep/dist/phase.h"
 #include "gensweep/pipeline/extract.h"
 
 namespace gensweep::pipeline {
 namespace {
 
+// Count, dimension, then the mean and the scatter matrix as raw doubles, read straight into the
+// Eigen objects: at D = 3072 every copy of a scatter matrix is 75 MB.
 std::vector<std::uint8_t> encode(const metrics::GaussianStats& s) {
-  const std::int64_t dim = s.mean.size();
-  std::vector<std::uint8_t> bytes(sizeof(std::int64_t) * 2 + sizeof(double) * (dim + dim * dim));
-  std::uint8_t* p = bytes.data();
-  std::memcpy(p, &s.count, 8);
-  std::memcpy(p + 8, &dim, 8);
-  std::memcpy(p + 16, s.mean.data(), sizeof(double) * dim);
-  std::memcpy(p + 16 + sizeof(double) * dim, s.scatter.data(), sizeof(double) * dim * dim);
-  return bytes;
+  ByteWriter w;
+  w.put(s.count);
+  w.put(static_cast<std::int64_t>(s.mean.size()));
+  w.append(s.mean.data(), sizeof(double) * s.mean.size());
+  w.append(s.scatter.data(), sizeof(double) * s.scatter.size());
+  return w.take();
 }
 
 metrics::GaussianStats decode(const std::vector<std::uint8_t>& bytes) {
+  ByteReader r(bytes, "statistics block");
   metrics::GaussianStats s;
-  std::int64_t dim = 0;
-  std::memcpy(&s.count, bytes.data(), 8);
-  std::memcpy(&dim, bytes.data() + 8, 8);
+  s.count = r.get<std::int64_t>();
+  const auto dim = r.get<std::int64_t>();
+  GENSWEEP_ASSERT(dim >= 0, "statistics block: dimension {}", dim);
   s.mean.resize(dim);
+  r.copy(s.mean.data(), sizeof(double) * dim);
   s.scatter.resize(dim, dim);
-  std::memcpy(s.mean.data(), bytes.data() + 16, sizeof(double) * dim);
-  std::memcpy(s.scatter.data(), bytes.data() + 16 + sizeof(double) * dim,
-              sizeof(double) * dim * dim);
+  r.copy(s.scatter.data(), sizeof(double) * dim * dim);
+  r.expect_end();
   return s;
 }
 
@@ -69,17 +72,12 @@ FeatureMatrix read_valid_features(const store::FeatureStore& store) {
 
 void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm& comm) {
   std::int64_t needed = 0;
-  std::exception_ptr error;
-  if (comm.is_root()) {
-    try {
-      auto st = store::FeatureStore::open_read(path);
-      GENSWEEP_ASSERT(st.is_complete(), "{}: statistics of an incomplete store", path.string());
-      needed = st.has_statistics() ? 0 : 1;
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  comm.agree(error);
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    auto st = store::FeatureStore::open_read(path);
+    GENSWEEP_ASSERT(st.is_complete(), "{}: statistics of an incomplete store", path.string());
+    needed = st.has_statistics() ? 0 : 1;
+  });
   comm.broadcast(needed);
   if (!needed) return;
 
@@ -102,19 +100,17 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
   for (std::int64_t round = 0; round < rounds; ++round) {
     const std::int64_t block = round * comm.size() + comm.rank();
     std::optional<metrics::GaussianStats> local;
-    try {
-      if (block < blocks) {
-        const std::int64_t begin = block * block_rows;
-        const std::int64_t count = std::min(layout.rows, begin + block_rows) - begin;
-        FeatureMatrix rows(count, layout.dim);
-        st.read_features(begin, count, rows.values.data());
-        local = metrics::compute_stats(rows.view(), valid.data() + begin);
-      }
-    } catch (...) {
-      error = annotate(std::current_exception(),
-                       fmt::format("{}: statistics of block {}: ", path.string(), block));
-    }
-    comm.agree(error);
+    dist::run_phase(
+        comm,
+        [&] {
+          if (block >= blocks) return;
+          const std::int64_t begin = block * block_rows;
+          const std::int64_t count = std::min(layout.rows, begin + block_rows) - begin;
+          FeatureMatrix rows(count, layout.dim);
+          st.read_features(begin, count, rows.values.data());
+          local = metrics::compute_stats(rows.view(), valid.data() + begin);
+        },
+        fmt::format("{}: statistics of block {}: ", path.string(), block));
     if (comm.size() == 1) {
       accumulate(std::move(*local));
       continue;
@@ -132,20 +128,16 @@ void ensure_store_statistics(const std::filesystem::path& path, const dist::Comm
   // Readers close before the single writer opens the file.
   { auto closing = std::move(st); }
   comm.barrier();
-  if (comm.is_root()) {
-    try {
-      auto writer = store::FeatureStore::open_write(path);
-      if (!total) {  // a store with no rows
-        total.emplace();
-        total->mean = Eigen::VectorXd::Zero(layout.dim);
-        total->scatter = Eigen::MatrixXd::Zero(layout.dim, layout.dim);
-      }
-      writer.write_statistics(to_stored_statistics(*total));
-    } catch (...) {
-      error = std::current_exception();
+  dist::run_phase(comm, [&] {
+    if (!comm.is_root()) return;
+    auto writer = store::FeatureStore::open_write(path);
+    if (!total) {  // a store with no rows
+      total.emplace();
+      total->mean = Eigen::VectorXd::Zero(layout.dim);
+      total->scatter = Eigen::MatrixXd::Zero(layout.dim, layout.dim);
     }
-  }
-  comm.agree(error);
+    writer.write_statistics(to_stored_statistics(*total));
+  });
 }
 
 }  // namespace gensweep::pipeline

@@ -1,12 +1,11 @@
 #include "gensweep/report/json.h"
 
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/core/json_numbers.h"
 #include "gensweep/report/atomic_file.h"
 
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace gensweep::report {
 namespace {
@@ -193,13 +192,10 @@ RunResults results_from_json(const nlohmann::json& doc) {
 }
 
 RunResults read_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  GENSWEEP_CHECK(in, IoError, "cannot read '{}'", path.string());
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_file(path, "results file");
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text.str());
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw IoError(fmt::format("'{}': not valid JSON: {}", path.string(), e.what()));
   }

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 
 #include "gensweep/core/error.h"
+#include "gensweep/core/files.h"
 #include "gensweep/core/log.h"
 #include "gensweep/core/strings.h"
 #include "gensweep/report/atomic_file.h"
@@ -22,14 +22,6 @@ std::string utc_stamp() {
   char text[32];
   std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", &tm);
   return text;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -89,7 +81,7 @@ std::vector<Submission> read_submissions(const std::filesystem::path& output_dir
     const auto file = entry.path() / "submission.json";
     if (!std::filesystem::exists(file, ec)) continue;
     try {
-      const auto j = nlohmann::json::parse(read_text(file));
+      const auto j = nlohmann::json::parse(read_file(file, "submission record"));
       Submission s;
       s.id = j.at("id").get<std::string>();
       s.dir = entry.path();
@@ -160,7 +152,7 @@ std::optional<ProcessOutcome> read_outcome(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
   try {
-    const auto j = nlohmann::json::parse(read_text(path));
+    const auto j = nlohmann::json::parse(read_file(path, "process outcome"));
     ProcessOutcome o;
     o.state = j.at("state").get<std::string>();
     o.exit_code = j.at("exit_code").get<int>();

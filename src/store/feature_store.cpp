@@ -348,16 +348,8 @@ struct FeatureStore::Impl {
 
 namespace {
 
-std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path, bool writable,
-                                              detail::WriterLock lock) {
-  detail::quiet_hdf5();
-  auto impl = std::make_unique<FeatureStore::Impl>();
-  impl->path = path;
-  impl->context = context_for(path);
-  impl->writable = writable;
-  impl->lock = std::move(lock);
-  const std::string& context = impl->context;
-
+// Refuses what is not a regular file carrying the HDF5 signature.
+void check_store_file(const std::filesystem::path& path, const std::string& context) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   GENSWEEP_CHECK(std::filesystem::exists(status), StoreError, "{} does not exist", context);
@@ -369,17 +361,29 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
   GENSWEEP_CHECK(has_hdf5_signature(path), StoreError,
                  "{} is not an HDF5 file (expected a gensweep feature store, format '{}')", context,
                  kFormatValue);
+}
+
+// What open_impl does when another process holds the file's HDF5 lock.
+enum class WhenLocked { kThrow, kReturnNull };
+
+// The opened file, or (when_locked = kReturnNull and another process holds the lock) an invalid
+// handle.
+FileHandle open_hdf5_file(const std::filesystem::path& path, bool writable,
+                          const std::string& context, WhenLocked when_locked) {
   // Default file-access properties: HDF5's own flock (best effort on file systems without locks)
   // keeps readers and a writer of different processes apart.
   const hid_t file = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) {
     const std::string detail = detail::take_hdf5_error();
+    // HDF5 reports a held lock only in its error stack's text.
     if (detail.find("unable to lock file") != std::string::npos ||
-        detail.find("lock request failed") != std::string::npos)
+        detail.find("lock request failed") != std::string::npos) {
+      if (when_locked == WhenLocked::kReturnNull) return FileHandle();
       throw StoreError(fmt::format(
           "{} is open in another process (HDF5 file lock held; a writer excludes readers and "
           "readers exclude a writer) (HDF5: {})",
           context, detail));
+    }
     if (detail.find("already open for read-only") != std::string::npos)
       throw StoreError(fmt::format(
           "{} is already open read-only in this process: close its readers before opening it "
@@ -388,30 +392,33 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
     throw StoreError(
         fmt::format("{} is damaged or truncated: HDF5 cannot open it (HDF5: {})", context, detail));
   }
-  impl->file = FileHandle(file);
+  return FileHandle(file);
+}
 
-  // HDF5 1.10 crashes on a damaged global heap (global_heap_check.h), and attribute values live
-  // there. create() writes them first, into a collection allocated right after the root object
-  // header, which the first id then shares: that collection is checked both ways before any
-  // attribute is read.
-  {
-    detail::GlobalHeapCheck heap(path, context);
-    H5O_info_t root{};
-    if (H5Oget_info2(file, &root, H5O_INFO_BASIC | H5O_INFO_HDR) >= 0)
-      heap.check_collection_if_present(root.addr + root.hdr.space.total, "attribute values");
+// HDF5 1.10 crashes on a damaged global heap (global_heap_check.h), and attribute values live
+// there. create() writes them first, into a collection allocated right after the root object
+// header, which the first id then shares: that collection is checked both ways before any
+// attribute is read.
+void check_global_heap(hid_t file, const std::filesystem::path& path, const std::string& context) {
+  detail::GlobalHeapCheck heap(path, context);
+  H5O_info_t root{};
+  if (H5Oget_info2(file, &root, H5O_INFO_BASIC | H5O_INFO_HDR) >= 0)
+    heap.check_collection_if_present(root.addr + root.hdr.space.total, "attribute values");
+  H5Eclear2(H5E_DEFAULT);
+  if (link_exists(file, kIds)) {
+    DatasetHandle ids(H5Dopen2(file, kIds, H5P_DEFAULT));
+    DataspaceHandle space(ids ? H5Dget_space(ids.get()) : H5I_INVALID_HID);
     H5Eclear2(H5E_DEFAULT);
-    if (link_exists(file, kIds)) {
-      DatasetHandle ids(H5Dopen2(file, kIds, H5P_DEFAULT));
-      DataspaceHandle space(ids ? H5Dget_space(ids.get()) : H5I_INVALID_HID);
-      H5Eclear2(H5E_DEFAULT);
-      if (space && H5Sget_simple_extent_ndims(space.get()) == 1 &&
-          H5Sget_simple_extent_npoints(space.get()) > 0) {
-        if (const auto offset = vlen_reference_offset(file, ids.get()))
-          heap.check_references(*offset, 1, "'/ids'");
-      }
+    if (space && H5Sget_simple_extent_ndims(space.get()) == 1 &&
+        H5Sget_simple_extent_npoints(space.get()) > 0) {
+      if (const auto offset = vlen_reference_offset(file, ids.get()))
+        heap.check_references(*offset, 1, "'/ids'");
     }
   }
+}
 
+// The format attribute names a gensweep feature store, of a schema this gensweep reads.
+void check_format_and_schema(hid_t file, const std::string& context) {
   const auto format = detail::read_string_attribute(file, std::string(kFormatAttribute), context);
   GENSWEEP_CHECK(format.has_value(), StoreError,
                  "{} is an HDF5 file but not a gensweep feature store: it has no '{}' attribute "
@@ -439,26 +446,31 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
                  "{} has {} {}, but this gensweep reads stores up to {} {}: it was written by a "
                  "newer gensweep (upgrade gensweep, or rebuild the store)",
                  context, kSchemaVersionAttribute, schema, kSchemaVersionAttribute, kSchemaVersion);
+}
 
+// Opens every dataset with the shape the layout implies and fills impl.layout.
+void open_datasets(FeatureStore::Impl& impl) {
+  const hid_t file = impl.file.get();
+  const std::string& context = impl.context;
   std::vector<hsize_t> dims;
-  impl->features =
+  impl.features =
       open_dataset(file, kFeatures, {H5T_FLOAT, 4, {0, 0}, "float32 [N x D]"}, context, &dims);
   const hsize_t rows = dims[0];
   const hsize_t dim = dims[1];
   GENSWEEP_CHECK(dim > 0, StoreError, "{}: dataset '{}' has 0 columns", context, kFeatures);
-  impl->valid = open_dataset(file, kValid, {H5T_INTEGER, 1, {rows}, "uint8 [N]"}, context);
-  impl->ids = open_dataset(file, kIds, {H5T_STRING, 0, {rows}, "string [N]"}, context);
-  impl->errors = open_dataset(file, kErrors,
-                              {H5T_STRING,
-                               static_cast<std::size_t>(kMaxFailureReasonBytes),
-                               {rows},
-                               fmt::format("string[{}] [N]", kMaxFailureReasonBytes)},
-                              context);
-  impl->progress =
+  impl.valid = open_dataset(file, kValid, {H5T_INTEGER, 1, {rows}, "uint8 [N]"}, context);
+  impl.ids = open_dataset(file, kIds, {H5T_STRING, 0, {rows}, "string [N]"}, context);
+  impl.errors = open_dataset(file, kErrors,
+                             {H5T_STRING,
+                              static_cast<std::size_t>(kMaxFailureReasonBytes),
+                              {rows},
+                              fmt::format("string[{}] [N]", kMaxFailureReasonBytes)},
+                             context);
+  impl.progress =
       open_dataset(file, kProgress, {H5T_INTEGER, 1, {0}, "uint8 [units]"}, context, &dims);
   const hsize_t units = dims[0];
   const auto unit_size =
-      detail::read_int64_attribute(impl->progress.get(), kUnitSizeAttribute, context);
+      detail::read_int64_attribute(impl.progress.get(), kUnitSizeAttribute, context);
   GENSWEEP_CHECK(unit_size.has_value() && *unit_size > 0, StoreError,
                  "{}: dataset '{}' lacks a positive '{}' attribute: the file is damaged", context,
                  kProgress, kUnitSizeAttribute);
@@ -468,30 +480,58 @@ std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path,
                  "{}: dataset '{}' has {} units, expected {} ({} rows in units of {})", context,
                  kProgress, units, expected_units, rows, *unit_size);
   if (link_exists(file, kLogits)) {
-    impl->logits =
+    impl.logits =
         open_dataset(file, kLogits, {H5T_FLOAT, 4, {rows, 0}, "float32 [N x C]"}, context, &dims);
-    impl->layout.logits_dim = static_cast<std::int64_t>(dims[1]);
+    impl.layout.logits_dim = static_cast<std::int64_t>(dims[1]);
   }
-  impl->stats_count =
-      open_dataset(file, kStatsCount, {H5T_INTEGER, 8, {}, "int64 scalar"}, context);
-  impl->stats_mean = open_dataset(file, kStatsMean, {H5T_FLOAT, 8, {dim}, "float64 [D]"}, context);
-  impl->stats_scatter =
+  impl.stats_count = open_dataset(file, kStatsCount, {H5T_INTEGER, 8, {}, "int64 scalar"}, context);
+  impl.stats_mean = open_dataset(file, kStatsMean, {H5T_FLOAT, 8, {dim}, "float64 [D]"}, context);
+  impl.stats_scatter =
       open_dataset(file, kStatsScatter, {H5T_FLOAT, 8, {dim, dim}, "float64 [D x D]"}, context);
 
-  impl->layout.rows = static_cast<std::int64_t>(rows);
-  impl->layout.dim = static_cast<std::int64_t>(dim);
-  impl->layout.unit_size = *unit_size;
+  impl.layout.rows = static_cast<std::int64_t>(rows);
+  impl.layout.dim = static_cast<std::int64_t>(dim);
+  impl.layout.unit_size = *unit_size;
+}
+
+// The done-map mirror of /progress (every entry 0 or 1).
+void read_progress(FeatureStore::Impl& impl) {
+  const auto units = static_cast<std::size_t>((impl.layout.rows + impl.layout.unit_size - 1) /
+                                              impl.layout.unit_size);
+  impl.done.assign(units, 0);
+  if (units > 0)
+    read_all(impl.progress.get(), H5T_NATIVE_UINT8, impl.done.data(), impl.context, kProgress);
+  for (std::size_t u = 0; u < impl.done.size(); ++u)
+    GENSWEEP_CHECK(impl.done[u] <= 1, StoreError,
+                   "{}: dataset '{}' holds {} for unit {} (expected 0 or 1): the file is damaged",
+                   impl.context, kProgress, impl.done[u], u);
+}
+
+// The opened store; nullptr only when when_locked = kReturnNull and another process holds the
+// file's HDF5 lock.
+std::unique_ptr<FeatureStore::Impl> open_impl(const std::filesystem::path& path, bool writable,
+                                              detail::WriterLock lock,
+                                              WhenLocked when_locked = WhenLocked::kThrow) {
+  detail::quiet_hdf5();
+  auto impl = std::make_unique<FeatureStore::Impl>();
+  impl->path = path;
+  impl->context = context_for(path);
+  impl->writable = writable;
+  impl->lock = std::move(lock);
+  const std::string& context = impl->context;
+
+  check_store_file(path, context);
+  impl->file = open_hdf5_file(path, writable, context, when_locked);
+  if (!impl->file) return nullptr;
+  const hid_t file = impl->file.get();
+  check_global_heap(file, path, context);
+  check_format_and_schema(file, context);
+  open_datasets(*impl);
 
   impl->provenance = detail::read_string_attributes(file, context);
   impl->provenance.erase(std::string(kFormatAttribute));
 
-  impl->done.assign(units, 0);
-  if (units > 0)
-    read_all(impl->progress.get(), H5T_NATIVE_UINT8, impl->done.data(), context, kProgress);
-  for (std::size_t u = 0; u < impl->done.size(); ++u)
-    GENSWEEP_CHECK(impl->done[u] <= 1, StoreError,
-                   "{}: dataset '{}' holds {} for unit {} (expected 0 or 1): the file is damaged",
-                   context, kProgress, impl->done[u], u);
+  read_progress(*impl);
 
   if (writable) {
     void* handle = nullptr;
@@ -669,6 +709,13 @@ FeatureStore FeatureStore::create(const std::filesystem::path& path, const Store
 
 FeatureStore FeatureStore::open_read(const std::filesystem::path& path) {
   return FeatureStore(open_impl(path, false, detail::WriterLock()));
+}
+
+std::optional<FeatureStore> FeatureStore::open_read_unless_locked(
+    const std::filesystem::path& path) {
+  auto impl = open_impl(path, false, detail::WriterLock(), WhenLocked::kReturnNull);
+  if (!impl) return std::nullopt;
+  return FeatureStore(std::move(impl));
 }
 
 FeatureStore FeatureStore::open_write(const std::filesystem::path& path) {

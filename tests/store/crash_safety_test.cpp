@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -389,6 +390,32 @@ TEST(StoreLocking, WriterInAnotherProcessExcludesWritersAndReaders) {
   EXPECT_EQ(wait_for(child), "exit 0");
   FeatureStore store = FeatureStore::open_write(path);
   EXPECT_EQ(store.progress()[0], 1);
+}
+
+// The store catalogue calls such a store "being written now" (partial), not damaged (stale).
+TEST(StoreLocking, OpenReadUnlessLockedAnswersNulloptForAWriterInAnotherProcess) {
+  TempDir dir;
+  const auto path = dir / "s.h5";
+  FeatureStore::create(path, crash_layout(), make_ids(40), {});
+  Pipe ready;
+  Pipe release;
+  const pid_t child = fork();
+  if (child == 0) {
+    FeatureStore store = FeatureStore::open_write(path);
+    ready.send();
+    release.receive();
+    _exit(0);
+  }
+  ready.receive();
+  EXPECT_FALSE(FeatureStore::open_read_unless_locked(path).has_value());
+  release.send();
+  EXPECT_EQ(wait_for(child), "exit 0");
+  const auto store = FeatureStore::open_read_unless_locked(path);
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ(store->layout().rows, 40);
+  // Anything else is still an error.
+  std::ofstream(path, std::ios::trunc) << "not a store";
+  EXPECT_THROW_WITH(FeatureStore::open_read_unless_locked(path), StoreError, "is not an HDF5 file");
 }
 
 TEST(StoreLocking, ReaderInAnotherProcessExcludesAWriter) {

@@ -66,6 +66,10 @@ class FeatureStore {
   // damaged, foreign or newer-schema file, and (open_write) when another process writes the store.
   static FeatureStore open_read(const std::filesystem::path& path);
   static FeatureStore open_write(const std::filesystem::path& path);
+  // open_read, except that a store another process holds open (its HDF5 file lock: a writer
+  // excludes readers) is a result, nullopt, not an error. For callers that treat a store being
+  // written now differently from a damaged one.
+  static std::optional<FeatureStore> open_read_unless_locked(const std::filesystem::path& path);
 
   FeatureStore(FeatureStore&&) noexcept;
   FeatureStore& operator=(FeatureStore&&) noexcept;
