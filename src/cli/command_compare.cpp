@@ -5,12 +5,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <random>
 
 #include "args.h"
 #include "commands.h"
 #include "gensweep/config/loader.h"
+#include "gensweep/config/presets.h"
 #include "gensweep/config/toml_text.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/files.h"
@@ -85,7 +88,12 @@ Folders need --backbone; features and stores are used as they are (both sides mu
 features of the same feature space).
 
 options:
-  --backbone NAME   a preset from configs/backbones.toml (e.g. pixels-32, random-cnn-512)
+  --backbone NAME   a preset from configs/backbones.toml (e.g. pixels-32, random-cnn-512,
+                    fid-inception)
+  --weights FILE    the weights file of a --backbone that loads one (fid-inception: pytorch-fid's
+                    pt_inception-2015-12-05-6726825d.pth; torchscript presets: the exported
+                    network); never downloaded
+  --sha256 HEX      the file's expected sha256: a different file is refused (exit 6)
   --metrics LIST    comma-separated metric names (default: fd; known: {})
   --param M.P=V     a metric parameter, e.g. --param precision.k=5 --param kid.subsets=50
                     (repeatable; comma-separated lists work too; see docs/METRICS.md)
@@ -101,13 +109,64 @@ options:
   --quiet           no progress lines
 )";
 
+// --weights / --sha256 become the backbone's `weights` and `sha256` keys, checked here so that a
+// mistake names the flag, not a line of the job compare writes for itself.
+std::string backbone_weights_lines(const Args& args, const std::string& presets_text,
+                                   const std::filesystem::path& presets_file) {
+  const std::string backbone = *args.value("backbone");
+  const auto weights = args.value("weights");
+  const auto sha256 = args.value("sha256");
+  const auto preset = config::describe_preset(presets_text, presets_file, backbone);
+  std::string lines;
+  if (preset && preset->takes_weights) {
+    GENSWEEP_CHECK(weights || preset->has_weights, UsageError,
+                   "gensweep compare: --backbone {} loads a weights file: give it with --weights "
+                   "FILE (and --sha256 HEX to pin its digest)",
+                   backbone);
+  } else if (preset) {
+    GENSWEEP_CHECK(!weights && !sha256, UsageError,
+                   "gensweep compare: --backbone {} ({}) takes no weights file; drop --weights "
+                   "and --sha256",
+                   backbone, preset->kind);
+  }
+  GENSWEEP_CHECK(!sha256 || weights, UsageError,
+                 "gensweep compare: --sha256 pins the file given with --weights; give --weights "
+                 "FILE too");
+  if (weights) {
+    const auto path = std::filesystem::absolute(*weights);
+    std::error_code ec;
+    GENSWEEP_CHECK(std::filesystem::is_regular_file(path, ec), UsageError,
+                   "gensweep compare: --weights {}: no such file", path.string());
+    lines += fmt::format("weights = {}\n", toml_string(path.string()));
+  }
+  if (sha256) {
+    const bool hex =
+        sha256->size() == 64 && std::all_of(sha256->begin(), sha256->end(),
+                                            [](unsigned char c) { return std::isxdigit(c) != 0; });
+    GENSWEEP_CHECK(hex, UsageError,
+                   "gensweep compare: --sha256 '{}': expected the 64 hexadecimal digits of the "
+                   "weights file's sha256",
+                   *sha256);
+    lines += fmt::format("sha256 = {}\n", toml_string(*sha256));
+  }
+  return lines;
+}
+
+// Features inputs take no backbone, so no weights either.
+std::string no_weights_flags(const Args& args) {
+  GENSWEEP_CHECK(!args.value("weights") && !args.value("sha256"), UsageError,
+                 "gensweep compare: --weights and --sha256 belong to --backbone, which only image "
+                 "folders use");
+  return "";
+}
+
 }  // namespace
 
 int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
-  Args args(
-      "compare", argv,
-      {"backbone", "metrics", "param", "per-sample", "cache", "batch-size", "threads", "presets"},
-      {"help", "json", "quiet", "verify-inputs"});
+  Args args("compare", argv,
+            {"backbone", "weights", "sha256", "metrics", "param", "per-sample", "cache",
+             "batch-size", "threads", "presets"},
+            {"help", "json", "quiet", "verify-inputs"});
   if (args.flag("help")) {
     if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
     return 0;
@@ -127,6 +186,20 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
                  UsageError,
                  "gensweep compare: cannot compare an image folder with precomputed features "
                  "(their feature spaces need not match); give two folders or two feature sets");
+
+  config::LoadOptions options;
+  options.presets_dir = args.value("presets").value_or(default_presets_dir());
+  options.known_metrics = pipeline::metric_names();
+  options.metric_parameters = pipeline::metric_parameter_specs();
+  std::string presets_text;
+  std::filesystem::path presets_file;
+  if (!options.presets_dir.empty()) {
+    presets_file = options.presets_dir / config::kPresetsFileName;
+    if (std::filesystem::exists(presets_file))
+      presets_text = read_file(presets_file, "presets file");
+  }
+  const std::string backbone_lines =
+      images ? backbone_weights_lines(args, presets_text, presets_file) : no_weights_flags(args);
 
   // Temporary output unless --cache: nothing is left behind.
   std::filesystem::path out_dir;
@@ -171,8 +244,8 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   job += dataset_entry("reference", ref, ref_kind) + "\n" +
          dataset_entry("evaluated", eval, eval_kind) + "\n";
   if (images) {
-    job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n\n",
-                       toml_string(*args.value("backbone")));
+    job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n{}\n",
+                       toml_string(*args.value("backbone")), backbone_lines);
   } else {
     job += "[[backbones]]\nid = \"given\"\nkind = \"external\"\n\n";
   }
@@ -180,17 +253,6 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
       "[[comparisons]]\nreference = \"reference\"\nevaluated = [\"evaluated\"]\nmetrics = [{}]\n{}",
       metric_list, parameter_lines);
 
-  config::LoadOptions options;
-  options.presets_dir = args.value("presets").value_or(default_presets_dir());
-  options.known_metrics = pipeline::metric_names();
-  options.metric_parameters = pipeline::metric_parameter_specs();
-  std::string presets_text;
-  std::filesystem::path presets_file;
-  if (!options.presets_dir.empty()) {
-    presets_file = options.presets_dir / config::kPresetsFileName;
-    if (std::filesystem::exists(presets_file))
-      presets_text = read_file(presets_file, "presets file");
-  }
   auto job_path = std::filesystem::current_path() / "<compare>";
   config::Job parsed = config::parse_job(job, job_path, presets_text, presets_file, options);
   pipeline::Plan plan = pipeline::make_plan(parsed);

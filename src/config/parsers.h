@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,8 @@ class PresetLibrary {
   Preset find(const Value& name);
   // Every preset name, in file order (validated).
   std::vector<std::string> names();
+  // The preset `name`, or nullopt when the file has none of that name.
+  std::optional<Preset> lookup(std::string_view name);
 
  private:
   const toml::table& presets_table();

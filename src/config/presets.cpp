@@ -70,6 +70,12 @@ PresetLibrary::Preset PresetLibrary::find(const Value& name_value) {
     name_value.fail(
         fmt::format("unknown preset \"{}\"{}", name, suggestion_suffix(name, known, "presets")));
 
+  return *lookup(name);
+}
+
+std::optional<PresetLibrary::Preset> PresetLibrary::lookup(std::string_view name) {
+  const std::vector<std::string> known = names();
+  if (std::find(known.begin(), known.end(), name) == known.end()) return std::nullopt;
   Preset preset;
   preset.table = presets_table().get(name)->as_table();
   preset.doc = doc_.get();
@@ -90,6 +96,21 @@ std::vector<std::string> list_presets(std::string_view presets_text,
   options.check_paths = false;
   detail::PresetLibrary library(presets_text, presets_file, options);
   return library.names();
+}
+
+std::optional<PresetSummary> describe_preset(std::string_view presets_text,
+                                             const std::filesystem::path& presets_file,
+                                             std::string_view name) {
+  LoadOptions options;
+  options.check_paths = false;
+  detail::PresetLibrary library(presets_text, presets_file, options);
+  const auto preset = library.lookup(name);
+  if (!preset) return std::nullopt;
+  PresetSummary out;
+  out.kind = preset->kind;
+  out.takes_weights = out.kind == FidInceptionParams::kKind || out.kind == TorchscriptParams::kKind;
+  out.has_weights = preset->table->contains("weights");
+  return out;
 }
 
 }  // namespace gensweep::config

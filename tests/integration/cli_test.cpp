@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "gensweep/metrics/frechet.h"
 #include "gensweep/store/external_features.h"
 #include "support.h"
 
@@ -137,6 +138,81 @@ TEST(Cli, CompareRejectsMixingFoldersAndFeatures) {
   auto metric = run_gensweep({"compare", h5 + ":/real", h5 + ":/fake", "--metrics", "fid"});
   EXPECT_EQ(metric.exit_code, 2);
   EXPECT_NE(metric.err.find("unknown metric 'fid'"), std::string::npos) << metric.err;
+}
+
+// pytorch-fid's quick path: `compare DIR DIR --backbone fid-inception --weights FILE`. The FD of
+// the two folders' features must be the FD of pytorch-fid's own pool3 features of the same images
+// (golden, with the stand-in weights), computed here from those rows.
+TEST(Cli, CompareWithWeightsFlagGivesPytorchFidFeatures) {
+  GENSWEEP_REQUIRE_SHARED("golden/cifar10_surrogate_inception/data.h5");
+  GENSWEEP_REQUIRE_SHARED("weights/surrogate-fid-inception.pth");
+  const std::string weights = (shared_dir() / "weights" / "surrogate-fid-inception.pth").string();
+  const std::string sha256 = "d1498881ebe037a1592ae967152a7b2c511cb97ce18fae02372b42c790ecafed";
+  TempDir dir;
+  copy_cifar_images(dir / "a", 0, 8);
+  copy_cifar_images(dir / "b", 8, 8);
+  const auto golden = store::load_external_features(
+      (shared_dir() / "golden" / "cifar10_surrogate_inception" / "data.h5").string() +
+      ":/pytorch_fid_pool3_features_all846");
+  ASSERT_EQ(golden.cols, 2048);
+  const FeatureView a{golden.values.data(), 8, 2048}, b{golden.values.data() + 8 * 2048, 8, 2048};
+  const double expected = metrics::frechet_distance(a, b).value;
+  auto r = run_gensweep({"compare", (dir / "a").string(), (dir / "b").string(), "--backbone",
+                         "fid-inception", "--weights", weights, "--sha256", sha256, "--json",
+                         "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // Features agree with pytorch-fid's to float32 round-off (fid_inception_tests); the FD of 8
+  // rows against 8 moves by less than 1e-5 of itself.
+  EXPECT_NEAR(j["metrics"]["fd"].get<double>(), expected, 1e-5 * expected);
+  EXPECT_EQ(j["backbone"], "fid-inception");
+
+  // Another file than the one pinned: refused (backbone error, exit 6), naming the file.
+  const std::string wrong(64, 'a');
+  auto pinned = run_gensweep({"compare", (dir / "a").string(), (dir / "b").string(), "--backbone",
+                              "fid-inception", "--weights", weights, "--sha256", wrong, "--quiet"});
+  EXPECT_EQ(pinned.exit_code, 6) << pinned.err;
+  EXPECT_NE(pinned.err.find("surrogate-fid-inception.pth"), std::string::npos) << pinned.err;
+}
+
+TEST(Cli, CompareWeightsFlagMistakesNameTheFlag) {
+  GENSWEEP_REQUIRE_SHARED("golden/gauss_d64/data.h5");
+  TempDir dir;
+  copy_cifar_images(dir / "a", 0, 3);
+  copy_cifar_images(dir / "b", 3, 3);
+  const std::string a = (dir / "a").string(), b = (dir / "b").string();
+  write_text(dir / "w.pth", "not really weights");
+  struct Case {
+    std::vector<std::string> flags;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{"--backbone", "fid-inception"},
+       "--backbone fid-inception loads a weights file: give it with --weights FILE"},
+      {{"--backbone", "fid-inception", "--weights", (dir / "missing.pth").string()},
+       "--weights " + (dir / "missing.pth").string() + ": no such file"},
+      {{"--backbone", "fid-inception", "--weights", (dir / "w.pth").string(), "--sha256", "12ab"},
+       "--sha256 '12ab': expected the 64 hexadecimal digits"},
+      {{"--backbone", "fid-inception", "--sha256", std::string(64, 'a')},
+       "--backbone fid-inception loads a weights file"},
+      {{"--backbone", "pixels-32", "--weights", (dir / "w.pth").string()},
+       "--backbone pixels-32 (pixels) takes no weights file"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"compare", a, b};
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    auto r = run_gensweep(args);
+    EXPECT_EQ(r.exit_code, 2) << c.expected << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    // Never a line of the job compare writes for itself.
+    EXPECT_EQ(r.err.find("<compare>"), std::string::npos) << r.err;
+  }
+  const auto h5 = (shared_dir() / "golden" / "gauss_d64" / "data.h5").string();
+  auto features = run_gensweep(
+      {"compare", h5 + ":/real", h5 + ":/fake", "--weights", (dir / "w.pth").string()});
+  EXPECT_EQ(features.exit_code, 2);
+  EXPECT_NE(features.err.find("--weights and --sha256 belong to --backbone"), std::string::npos)
+      << features.err;
 }
 
 }  // namespace
