@@ -17,6 +17,8 @@ packages=(
   # of bench/run_extract_python_bench.sh)
   python3-numpy python3-scipy python3-h5py python3-jsonschema
   python3-torch python3-torchvision python3-pil
+  # pdflatex and booktabs: the test that compiles results.tex
+  texlive-latex-base texlive-latex-recommended
   # a private single-node Slurm cluster for the slurm tests (scripts/slurm-local.sh); it runs its
   # own munged and Slurm daemons, never the system services these packages install
   slurm-wlm slurmctld slurmd slurm-client munge

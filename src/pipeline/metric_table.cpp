@@ -63,6 +63,16 @@ const std::vector<config::ParameterSpec>& metric_parameter_specs() {
   return specs;
 }
 
+report::TableOptions report_options() {
+  report::TableOptions options;
+  for (const MetricGroup* group : metric_groups()) {
+    for (const MetricMember& m : group->members())
+      options.better[m.name] = m.better;
+  }
+  options.show_spread = true;
+  return options;
+}
+
 namespace {
 
 // The job's value of metric.name, else its default.

@@ -7,6 +7,7 @@
 #include "gensweep/core/log.h"
 #include "gensweep/core/version.h"
 #include "gensweep/dist/phase.h"
+#include "gensweep/pipeline/metric_table.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/reduce.h"
 #include "gensweep/report/writers.h"
@@ -148,7 +149,7 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
         fmt::format("{} ({} of {} entries)", note, count, results.entries.size()));
   }
   results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report::write_all(results, plan.output_dir);
+  report::write_all(results, plan.output_dir, report_options());
   return results;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace gensweep::report {
 namespace {
@@ -15,6 +16,37 @@ std::string latex_value(double v, int decimals) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "$\\infty$" : "$-\\infty$";
   return format_fixed(v, decimals);
+}
+
+// The entry's spread as shown beside its value ("" when it has none): " $\pm$ std" (not for a
+// single estimate), else " [low, high]" of its confidence interval.
+std::string spread(const MetricEntry& e, int decimals) {
+  const auto& d = e.diagnostics;
+  if (!d.is_object()) return "";
+  // A KID computed once on all pairs ("full") has no spread: its std of 0 says nothing.
+  const bool single_estimate = d.contains("full") && d.at("full").is_boolean() && d.at("full");
+  if (!single_estimate && d.contains("std") && d.at("std").is_number())
+    return " $\\pm$ " + latex_value(d.at("std").get<double>(), decimals);
+  if (d.contains("ci_low") && d.contains("ci_high") && d.at("ci_low").is_number() &&
+      d.at("ci_high").is_number())
+    return fmt::format(" [{}, {}]", latex_value(d.at("ci_low").get<double>(), decimals),
+                       latex_value(d.at("ci_high").get<double>(), decimals));
+  return "";
+}
+
+// Per column, the best finite value of the column's entries (nullopt: none, or no direction).
+std::vector<std::optional<double>> best_per_column(const ResultTable& table, Better better) {
+  std::vector<std::optional<double>> best(table.columns.size());
+  if (better == Better::kNeither) return best;
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+      const MetricEntry* e = table.at(r, c);
+      if (e == nullptr || !std::isfinite(e->value)) continue;
+      if (!best[c] || (better == Better::kLower ? e->value < *best[c] : e->value > *best[c]))
+        best[c] = e->value;
+    }
+  }
+  return best;
 }
 
 // A comment must stay on one line.
@@ -75,8 +107,12 @@ std::string latex_table(const RunResults& results, std::string_view reference,
                                 metric, reference,
                                 available.empty() ? "none" : join(available, ", ")));
   }
-  const ResultTable& table = *it;
+  return latex_tabular(*it, options);
+}
+
+std::string latex_tabular(const ResultTable& table, const TableOptions& options) {
   int decimals = options.decimals_for(table.metric);
+  const auto best = best_per_column(table, options.better_for(table.metric));
 
   std::vector<std::vector<std::string>> grid;
   std::vector<std::string> notes;
@@ -88,6 +124,9 @@ std::string latex_table(const RunResults& results, std::string_view reference,
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       const MetricEntry* e = table.at(r, c);
       std::string cell = e ? latex_value(e->value, decimals) : "---";
+      if (e && options.show_spread) cell += spread(*e, decimals);
+      // Every entry equal to the column's best is bold (ties included).
+      if (e && best[c] && e->value == *best[c]) cell = "\\textbf{" + cell + "}";
       if (e && !fallback_note(*e).empty()) {
         cell += "$^\\dagger$";
         notes.push_back(fmt::format("% dagger: {}, {}: {}", one_line(table.rows[r]),
@@ -122,6 +161,27 @@ std::string latex_table(const RunResults& results, std::string_view reference,
   for (std::size_t r = 1; r < grid.size(); ++r)
     out += line(grid[r]);
   out += "\\bottomrule\n\\end{tabular}\n";
+  return out;
+}
+
+std::string latex_document(const RunResults& results, const TableOptions& options) {
+  std::string out = fmt::format(
+      "% gensweep results of job {} ({}), created {}.\n"
+      "% One table per metric and reference: rows the evaluated sets, columns the feature spaces;\n"
+      "% the best value of each column in bold. Needs \\usepackage{{booktabs}}; \\input this "
+      "file.\n",
+      one_line(results.job_name), one_line(results.config_hash), one_line(results.created_utc));
+  for (const ResultTable& table : build_tables(results)) {
+    const Better better = options.better_for(table.metric);
+    const char* direction = better == Better::kLower    ? " (lower is better)"
+                            : better == Better::kHigher ? " (higher is better)"
+                                                        : "";
+    out += "\n\\begin{table}[ht]\n\\centering\n";
+    out += fmt::format("\\caption{{{}{} against {}}}\n", latex_escape(table.metric), direction,
+                       latex_escape(table.reference));
+    out += latex_tabular(table, options);
+    out += "\\end{table}\n";
+  }
   return out;
 }
 

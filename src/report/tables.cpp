@@ -34,6 +34,11 @@ int TableOptions::decimals_for(std::string_view metric) const {
   return it == decimals.end() ? default_decimals : it->second;
 }
 
+Better TableOptions::better_for(std::string_view metric) const {
+  auto it = better.find(metric);
+  return it == better.end() ? Better::kNeither : it->second;
+}
+
 std::vector<ResultTable> build_tables(const RunResults& results) {
   Order datasets, backbones, metrics;
   for (const auto& d : results.datasets)

@@ -4,6 +4,7 @@
 #include "gensweep/report/atomic_file.h"
 #include "gensweep/report/csv.h"
 #include "gensweep/report/json.h"
+#include "gensweep/report/latex.h"
 #include "gensweep/report/markdown.h"
 
 #include <system_error>
@@ -15,6 +16,7 @@ void write_all(const RunResults& results, const std::filesystem::path& out_dir,
   std::string json = to_json_text(results);
   std::string csv = to_csv(results);
   std::string markdown = markdown_report(results, options);
+  std::string latex = latex_document(results, options);
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -23,6 +25,7 @@ void write_all(const RunResults& results, const std::filesystem::path& out_dir,
   // JSON last: its presence with a new created_utc is what tools take as "the run finished".
   write_file_atomically(out_dir / kCsvFileName, csv);
   write_file_atomically(out_dir / kMarkdownFileName, markdown);
+  write_file_atomically(out_dir / kLatexFileName, latex);
   write_file_atomically(out_dir / kJsonFileName, json);
 }
 

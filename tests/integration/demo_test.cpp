@@ -20,9 +20,15 @@ TEST(Demo, RunsEndToEndAndValidatesAgainstTheSchema) {
   // The Markdown table is printed, with a column per backbone.
   EXPECT_NE(r.out.find("| evaluated"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| pixels32 | rcnn512 |"), std::string::npos) << r.out;
-  for (const char* f : {"results.json", "results.csv", "results.md"}) {
+  for (const char* f : {"results.json", "results.csv", "results.md", "results.tex"}) {
     EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
   }
+  // The paper tables: one per metric, with the direction the metric table declares and the best
+  // value of each column in bold.
+  const std::string tex = read_text(out / "results.tex");
+  EXPECT_NE(tex.find("\\caption{fd (lower is better) against real}"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("\\caption{precision (higher is better) against real}"), std::string::npos);
+  EXPECT_NE(tex.find("\\textbf{"), std::string::npos);
   // Schema validation with the reference validator (Debian's python3-jsonschema).
   auto cmd =
       fmt::format("/usr/bin/python3 -m jsonschema -i '{}' '{}'", (out / "results.json").string(),

@@ -1,8 +1,10 @@
 #include "gensweep/report/write_all.h"
+
 #include "gensweep/core/error.h"
 #include "gensweep/report/atomic_file.h"
 #include "gensweep/report/csv.h"
 #include "gensweep/report/json.h"
+#include "gensweep/report/latex.h"
 #include "gensweep/report/markdown.h"
 #include "gensweep/report/writers.h"  // the umbrella header compiles on its own
 #include "sample_results.h"
@@ -24,15 +26,17 @@ std::vector<std::string> names_in(const fs::path& dir) {
   return names;
 }
 
-TEST(ReportWriteAll, WritesThreeFilesAndNoTemporaries) {
+TEST(ReportWriteAll, WritesFourFilesAndNoTemporaries) {
   testing::TempDir dir;
   RunResults r = testing::sample_results();
   write_all(r, dir / "out" / "nested");  // creates missing directories
   fs::path out = dir / "out" / "nested";
-  EXPECT_EQ(names_in(out), (std::vector<std::string>{"results.csv", "results.json", "results.md"}));
+  EXPECT_EQ(names_in(out),
+            (std::vector<std::string>{"results.csv", "results.json", "results.md", "results.tex"}));
   EXPECT_EQ(testing::read_text(out / "results.json"), to_json_text(r));
   EXPECT_EQ(testing::read_text(out / "results.csv"), to_csv(r));
   EXPECT_EQ(testing::read_text(out / "results.md"), markdown_report(r));
+  EXPECT_EQ(testing::read_text(out / "results.tex"), latex_document(r, {}));
 }
 
 TEST(ReportWriteAll, OverwritesPreviousResults) {
@@ -43,7 +47,7 @@ TEST(ReportWriteAll, OverwritesPreviousResults) {
   r.entries.resize(1);
   write_all(r, dir.path());
   EXPECT_EQ(names_in(dir.path()),
-            (std::vector<std::string>{"results.csv", "results.json", "results.md"}));
+            (std::vector<std::string>{"results.csv", "results.json", "results.md", "results.tex"}));
   EXPECT_EQ(read_json(dir / "results.json").job_name, "second");
   EXPECT_EQ(testing::read_text(dir / "results.csv"), to_csv(r));
 }

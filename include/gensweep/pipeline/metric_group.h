@@ -30,6 +30,7 @@
 #include "gensweep/dist/comm.h"
 #include "gensweep/pipeline/feature_set.h"
 #include "gensweep/pipeline/metric_parameters.h"
+#include "gensweep/report/tables.h"
 
 namespace gensweep::pipeline {
 
@@ -98,6 +99,7 @@ class ReferenceState {
 // must agree on them (precision and recall share k and inclusive).
 struct MetricMember {
   const char* name;
+  report::Better better;  // which way it improves: marks the best value in paper tables
   const char* description;
   std::vector<config::ParameterSpec> parameters;
   const void* parameter_struct = nullptr;  // identifies P (the address of P::fields())
@@ -105,8 +107,8 @@ struct MetricMember {
 
 // The member `name` whose parameters are the struct P (metric_parameters.h).
 template <typename P>
-MetricMember member(const char* name, const char* description) {
-  return {name, description, parameter_specs<P>(name), &P::fields()};
+MetricMember member(const char* name, report::Better better, const char* description) {
+  return {name, better, description, parameter_specs<P>(name), &P::fields()};
 }
 
 class MetricGroup {

@@ -31,6 +31,10 @@ std::vector<std::string> metric_names();
 // The parameters of every metric, with defaults and ranges (config checks jobs and flags by them).
 const std::vector<config::ParameterSpec>& metric_parameter_specs();
 
+// How the report shows each metric: the defaults of report::TableOptions, with every metric's
+// direction (lower / higher is better) from the table, and spreads beside values.
+report::TableOptions report_options();
+
 // Members of one group that share a parameter must agree on it. Throws ConfigError naming both
 // values ("precision.k = 5 but recall.k = 3: ...") for `where` (e.g. "jobs/x.toml:12:1").
 void check_comparison_parameters(const std::vector<std::string>& metrics,

@@ -18,6 +18,15 @@ namespace gensweep::report {
 std::string latex_table(const RunResults& results, std::string_view reference,
                         std::string_view metric, const TableOptions& options = {});
 
+// The same for a table already built (build_tables). With options.better, each column's best value
+// is bold; with options.show_spread, spreads stand beside values.
+std::string latex_tabular(const ResultTable& table, const TableOptions& options = {});
+
+// results.tex: every (reference, metric) table of the results as a table float with a caption
+// naming the metric, which way it improves and the reference. For \input into a paper that loads
+// booktabs.
+std::string latex_document(const RunResults& results, const TableOptions& options);
+
 // Escapes LaTeX's special characters (\ & % $ # _ { } ~ ^) in text.
 std::string latex_escape(std::string_view text);
 

@@ -13,14 +13,24 @@
 
 namespace gensweep::report {
 
-// How many decimals a metric is shown with (fixed notation, "%.Nf"). Display only: JSON and CSV
-// always carry the full double.
+// Which way a metric improves (declared in the pipeline's metric table): lower (FD, KID), higher
+// (precision, Inception Score), or neither (rarity, a description rather than a score).
+enum class Better { kNeither, kLower, kHigher };
+
+// How a metric is shown: decimals (fixed notation, "%.Nf"), which value is best, and whether its
+// spread goes beside it. Display only: JSON and CSV always carry the full double.
 struct TableOptions {
   int default_decimals = 4;  // FD, precision/recall, density/coverage read well at 4
   // Per-metric overrides. KID values are ~1e-3, so 4 decimals would leave one significant digit.
   std::map<std::string, int, std::less<>> decimals = {{"kid", 6}};
+  // Per metric; a metric not listed has no best value (nothing is marked).
+  std::map<std::string, Better, std::less<>> better;
+  // Show "value ± std" where the entry's diagnostics have a "std" (KID, IS), else "value [low,
+  // high]" where they have a confidence interval (ci_low, ci_high).
+  bool show_spread = false;
 
   int decimals_for(std::string_view metric) const;
+  Better better_for(std::string_view metric) const;
 };
 
 struct ResultTable {

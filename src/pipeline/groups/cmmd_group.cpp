@@ -25,7 +25,8 @@ class CmmdGroup final : public MetricGroup {
   const char* name() const override { return "cmmd"; }
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {member<CmmdParameters>(
-        "cmmd", "CMMD: 1000 x MMD^2, Gaussian RBF (sigma 10), L2-normalised embeddings")};
+        "cmmd", report::Better::kLower,
+        "CMMD: 1000 x MMD^2, Gaussian RBF (sigma 10), L2-normalised embeddings")};
     return m;
   }
   GroupNeeds needs() const override { return {.features = true}; }

@@ -32,7 +32,7 @@ class FdGroup final : public MetricGroup {
   const char* name() const override { return "fd"; }
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {member<FdParameters>(
-        "fd",
+        "fd", report::Better::kLower,
         "Fréchet distance between Gaussian fits of the two feature sets (FID in Inception space)")};
     return m;
   }

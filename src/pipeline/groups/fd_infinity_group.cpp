@@ -27,7 +27,8 @@ class FdInfinityGroup final : public MetricGroup {
   const char* name() const override { return "fd_inf"; }
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {member<FdInfinityParameters>(
-        "fd_inf", "FD-infinity: FD extrapolated to infinitely many evaluated samples")};
+        "fd_inf", report::Better::kLower,
+        "FD-infinity: FD extrapolated to infinitely many evaluated samples")};
     return m;
   }
   // Reference statistics, evaluated rows.

@@ -172,11 +172,14 @@ class GmmGroup final : public MetricGroup {
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {
         member<GmmParameters>(
-            "giqa_gmm", "GMM-GIQA: median log-density of evaluated samples under a reference GMM"),
+            "giqa_gmm", report::Better::kHigher,
+            "GMM-GIQA: median log-density of evaluated samples under a reference GMM"),
         member<GmmParameters>(
-            "qs", "quality score: mean log-density of evaluated samples under a reference GMM"),
+            "qs", report::Better::kHigher,
+            "quality score: mean log-density of evaluated samples under a reference GMM"),
         member<GmmParameters>(
-            "ds", "diversity score: mean log-density of reference samples under an evaluated GMM"),
+            "ds", report::Better::kHigher,
+            "diversity score: mean log-density of reference samples under an evaluated GMM"),
     };
     return m;
   }

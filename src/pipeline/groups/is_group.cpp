@@ -41,7 +41,8 @@ class InceptionScoreGroup final : public MetricGroup {
   const char* name() const override { return "is"; }
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {member<IsParameters>(
-        "is", "Inception Score of the evaluated set (its features must be class logits)")};
+        "is", report::Better::kHigher,
+        "Inception Score of the evaluated set (its features must be class logits)")};
     return m;
   }
   GroupNeeds needs() const override { return {.features = true}; }

@@ -44,7 +44,8 @@ class KidGroup final : public MetricGroup {
   const char* name() const override { return "kid"; }
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {member<KidParameters>(
-        "kid", "kernel inception distance: unbiased MMD^2, cubic polynomial kernel")};
+        "kid", report::Better::kLower,
+        "kernel inception distance: unbiased MMD^2, cubic polynomial kernel")};
     return m;
   }
   GroupNeeds needs() const override { return {.features = true}; }

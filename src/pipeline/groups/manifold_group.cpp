@@ -116,17 +116,22 @@ class ManifoldGroup final : public MetricGroup {
   const std::vector<MetricMember>& members() const override {
     static const std::vector<MetricMember> m = {
         member<PrecisionRecallParameters>(
-            "precision", "improved precision: evaluated samples inside the reference manifold"),
+            "precision", report::Better::kHigher,
+            "improved precision: evaluated samples inside the reference manifold"),
         member<PrecisionRecallParameters>(
-            "recall", "improved recall: reference samples inside the evaluated manifold"),
+            "recall", report::Better::kHigher,
+            "improved recall: reference samples inside the evaluated manifold"),
         member<DensityCoverageParameters>(
-            "density", "density: reference balls containing evaluated samples, per k"),
+            "density", report::Better::kHigher,
+            "density: reference balls containing evaluated samples, per k"),
         member<DensityCoverageParameters>(
-            "coverage", "coverage: reference balls holding at least one evaluated sample"),
-        member<RarityParameters>("rarity",
+            "coverage", report::Better::kHigher,
+            "coverage: reference balls holding at least one evaluated sample"),
+        member<RarityParameters>("rarity", report::Better::kNeither,
                                  "rarity score: mean over evaluated samples inside the manifold"),
         member<GiqaKnnParameters>(
-            "giqa_knn", "KNN-GIQA: mean of sum of 1 / L1 distance to the k nearest references"),
+            "giqa_knn", report::Better::kHigher,
+            "KNN-GIQA: mean of sum of 1 / L1 distance to the k nearest references"),
     };
     return m;
   }

@@ -36,8 +36,8 @@ class VendiGroup final : public MetricGroup {
  public:
   const char* name() const override { return "vendi"; }
   const std::vector<MetricMember>& members() const override {
-    static const std::vector<MetricMember> m = {
-        member<VendiParameters>("vendi", "Vendi score of the evaluated set (cosine similarity)")};
+    static const std::vector<MetricMember> m = {member<VendiParameters>(
+        "vendi", report::Better::kHigher, "Vendi score of the evaluated set (cosine similarity)")};
     return m;
   }
   GroupNeeds needs() const override { return {.features = true}; }
