@@ -13,6 +13,7 @@ namespace gensweep::cli {
 int command_run(const std::string& name, const std::vector<std::string>& args, dist::Comm& comm);
 int command_validate(const std::vector<std::string>& args, dist::Comm& comm);
 int command_inspect(const std::vector<std::string>& args, dist::Comm& comm);
+int command_export(const std::vector<std::string>& args, dist::Comm& comm);
 int command_compare(const std::vector<std::string>& args, dist::Comm& comm);
 
 int command_submit(const std::vector<std::string>& args, dist::Comm& comm);

@@ -31,6 +31,7 @@ commands:
   reduce JOB         compute the job's metrics from finished stores
   validate JOB       check a job file; print its resolved form and config hash
   inspect STORE      show a feature store's shape, provenance, progress and failures
+  export STORE       its statistics as pytorch-fid's .npz, its features as .npy
   compare REF EVAL   compare two image folders, stores or feature files (.npy, .h5:/dataset)
   submit JOB         submit the job to Slurm: an array of extraction jobs for unfinished
                      stores, then a reduction job that depends on it
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
     }
     if (command == "validate") return gensweep::cli::command_validate(args, comm);
     if (command == "inspect") return gensweep::cli::command_inspect(args, comm);
+    if (command == "export") return gensweep::cli::command_export(args, comm);
     if (command == "compare") return gensweep::cli::command_compare(args, comm);
     if (command == "submit") return gensweep::cli::command_submit(args, comm);
     if (command == "status") return gensweep::cli::command_status(args, comm);

@@ -175,6 +175,66 @@ TEST(Cli, CompareWithWeightsFlagGivesPytorchFidFeatures) {
   EXPECT_NE(pinned.err.find("surrogate-fid-inception.pth"), std::string::npos) << pinned.err;
 }
 
+// `gensweep export`: the statistics as pytorch-fid's .npz and the features as .npy, checked with
+// numpy itself (np.load, np.cov) against the store's rows read with h5py.
+TEST(Cli, ExportWritesWhatNumpyAndPytorchFidRead) {
+  TempDir dir;
+  copy_cifar_images(dir / "a", 0, 20);
+  auto made = run_gensweep({"compare", (dir / "a").string(), (dir / "a").string(), "--backbone",
+                            "pixels-32", "--cache", (dir / "cache").string(), "--quiet"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto store = dir / "cache" / "stores" / "reference" / "features.h5";
+  auto r = run_gensweep({"export", store.string(), "--stats", (dir / "ref.npz").string(),
+                         "--features", (dir / "ref.npy").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  write_text(dir / "check.py", R"(import sys, numpy as np, h5py
+d = sys.argv[1]
+h = h5py.File(sys.argv[2], "r")
+x = h["features"][:][h["valid"][:] == 1]
+stats = np.load(d + "/ref.npz")  # what pytorch-fid does with a statistics file
+assert stats.files == ["mu", "sigma"], stats.files
+mu, sigma = stats["mu"], stats["sigma"]
+assert mu.dtype == np.float64 and sigma.dtype == np.float64
+assert mu.shape == (x.shape[1],) and sigma.shape == (x.shape[1], x.shape[1])
+assert np.array_equal(sigma, sigma.T)
+assert np.abs(mu - x.astype(np.float64).mean(0)).max() <= 1e-12 * np.abs(mu).max()
+cov = np.cov(x.astype(np.float64), rowvar=False)
+assert np.abs(sigma - cov).max() <= 1e-12 * np.abs(cov).max(), np.abs(sigma - cov).max()
+f = np.load(d + "/ref.npy")
+assert f.dtype == np.float32 and np.array_equal(f, x)
+ids = open(d + "/ref.ids.txt").read().splitlines()
+assert ids == [i.decode() if isinstance(i, bytes) else i for i in h["ids"][:]], ids[:3]
+print("ok")
+)");
+  const std::string check = "/usr/bin/python3 '" + (dir / "check.py").string() + "' '" +
+                            dir.path().string() + "' '" + store.string() + "'";
+  EXPECT_EQ(std::system(check.c_str()), 0) << check;
+  const auto sidecar = nlohmann::json::parse(read_text(dir / "ref.npz.json"));
+  EXPECT_EQ(sidecar["rows"], 20);
+  EXPECT_EQ(sidecar["store_provenance"]["backbone"], "features");
+
+  // Never replaces a file, and loses nothing: the earlier export stays as it was.
+  const std::string before = read_text(dir / "ref.npz");
+  auto again = run_gensweep({"export", store.string(), "--stats", (dir / "ref.npz").string()});
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_NE(again.err.find("ref.npz: exists already"), std::string::npos) << again.err;
+  EXPECT_EQ(read_text(dir / "ref.npz"), before);
+  auto suffix = run_gensweep({"export", store.string(), "--stats", (dir / "ref.zip").string()});
+  EXPECT_EQ(suffix.exit_code, 4);
+  EXPECT_NE(suffix.err.find("ref.zip: expected a file name ending in .npz"), std::string::npos)
+      << suffix.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ref.zip"));
+  auto nothing = run_gensweep({"export", store.string()});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("give --stats OUT.npz and/or --features OUT.npy"), std::string::npos);
+  write_text(dir / "fake.h5", "not a store");
+  auto foreign =
+      run_gensweep({"export", (dir / "fake.h5").string(), "--stats", (dir / "x.npz").string()});
+  EXPECT_EQ(foreign.exit_code, 5) << foreign.err;
+  EXPECT_NE(foreign.err.find("fake.h5"), std::string::npos) << foreign.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.npz"));
+}
+
 TEST(Cli, CompareWeightsFlagMistakesNameTheFlag) {
   GENSWEEP_REQUIRE_SHARED("golden/gauss_d64/data.h5");
   TempDir dir;
