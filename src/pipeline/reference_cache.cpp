@@ -36,7 +36,7 @@ store::Attributes features_identity(const std::string& spec) {
     }
     if (st) {
       GENSWEEP_CHECK(st->is_complete(), StoreError, "{}: the store is incomplete", file);
-      auto id = store_identity(*st, file);
+      auto id = store_identity(*st);
       id["features_spec"] = spec;
       return id;
     }

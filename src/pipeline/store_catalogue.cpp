@@ -107,7 +107,7 @@ StoreState inspect(const Plan& plan, const DatasetPlan& dataset, const std::stri
       s.units = st.num_units();
     }
     if (s.kind == StoreState::Kind::kComplete) {
-      s.identity = store_identity(st, s.path);
+      s.identity = store_identity(st);
       s.valid = std::stoll(s.identity.at("valid_rows"));
     }
   } catch (const StoreError& e) {
@@ -237,7 +237,7 @@ StoreCheck check_store(const store::FeatureStore& st, const store::Attributes& e
   return check;
 }
 
-store::Attributes store_identity(const store::FeatureStore& st, const std::filesystem::path& path) {
+store::Attributes store_identity(const store::FeatureStore& st) {
   store::Attributes id = st.provenance();
   const auto valid = st.read_valid();
   id["valid_rows"] = std::to_string(std::count(valid.begin(), valid.end(), std::uint8_t{1}));
@@ -247,7 +247,8 @@ store::Attributes store_identity(const store::FeatureStore& st, const std::files
   // The statistics are written when the store completes: their digest (count and mean; the
   // scatter is not read) tells a rebuilt store from the old one even when both were created within
   // the same second.
-  id["statistics_sha256"] = store::statistics_digest(path);
+  // Through the open handle: opening the file again could meet a writer's lock.
+  id["statistics_sha256"] = st.statistics_digest();
   return id;
 }
 

@@ -1,6 +1,7 @@
 #include "gensweep/store/feature_store.h"
 
 #include "gensweep/core/log.h"
+#include "gensweep/core/sha256.h"
 
 #include "global_heap_check.h"
 #include "hdf5_attributes.h"
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -973,6 +975,20 @@ bool FeatureStore::has_statistics() const {
   std::int64_t count = kNoStatistics;
   read_all(s.stats_count.get(), H5T_NATIVE_INT64, &count, s.context, kStatsCount);
   return count != kNoStatistics;
+}
+
+std::string FeatureStore::statistics_digest() const {
+  const Impl& s = impl();
+  std::int64_t count = kNoStatistics;
+  read_all(s.stats_count.get(), H5T_NATIVE_INT64, &count, s.context, kStatsCount);
+  GENSWEEP_CHECK(count >= 0, StoreError, "{}: the store has no statistics yet", s.context);
+  std::vector<double> mean(static_cast<std::size_t>(s.layout.dim));
+  read_all(s.stats_mean.get(), H5T_NATIVE_DOUBLE, mean.data(), s.context, kStatsMean);
+  static_assert(std::endian::native == std::endian::little, "the digest is of little-endian bytes");
+  Sha256 h;
+  h.update(&count, sizeof count);
+  h.update(mean.data(), mean.size() * sizeof(double));
+  return h.hex_digest();
 }
 
 std::optional<StoredStatistics> FeatureStore::read_statistics() const {

@@ -381,8 +381,15 @@ TEST(SlurmSubmit, PathsWithSpacesQuotesAndDollarsReachTheJobIntact) {
   const auto output = odd / "out $PATH 'q'";
   const Submitted s = submit_job(job, output);
   ASSERT_FALSE(s.array_id.empty());
+  // A failing element shows its own log (its gensweep error) beside Slurm's record.
+  const auto element_log = [&](const JobRecord& e) {
+    const auto task = e.array_id.substr(e.array_id.find('_') + 1);
+    const auto log = std::filesystem::path(s.submission_dir) / "logs" /
+                     ("extract-" + s.array_id + "_" + task + ".out");
+    return std::filesystem::exists(log) ? read_text(log) : "(no log at " + log.string() + ")";
+  };
   for (const auto& e : wait_for_job(s.array_id, seconds(300)))
-    EXPECT_EQ(e.state, "COMPLETED") << e.text;
+    EXPECT_EQ(e.state, "COMPLETED") << e.text << element_log(e);
   const auto reduction = wait_for_job(s.reduce_id, seconds(120));
   ASSERT_EQ(reduction.size(), 1u);
   EXPECT_EQ(reduction[0].state, "COMPLETED") << reduction[0].text;

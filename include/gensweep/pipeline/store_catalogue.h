@@ -107,7 +107,7 @@ struct StoreCheck {
 StoreCheck check_store(const store::FeatureStore& st, const store::Attributes& expected);
 
 // What identifies an open, complete store's features to the row and reference caches.
-store::Attributes store_identity(const store::FeatureStore& st, const std::filesystem::path& path);
+store::Attributes store_identity(const store::FeatureStore& st);
 
 // Throws StoreError (exit 5) unless every store of the catalogue is complete, naming every store
 // that is not, its state and why (the stale attribute with both values), and what to run.
