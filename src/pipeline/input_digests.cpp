@@ -214,9 +214,13 @@ DatasetDigest dataset_fingerprint(const ImageSource& source, const dist::Comm& c
   const auto mine =
       dist::round_robin_share(static_cast<std::int64_t>(needed.size()), comm.rank(), comm.size());
   std::vector<std::string> hashed(mine.size());
-  parallel_for(static_cast<std::int64_t>(mine.size()), threads, [&](std::int64_t k) {
-    const std::int64_t i = needed[mine[k]];
-    hashed[k] = source.content_digests(i, i + 1).front();
+  // A phase of its own: an error while hashing on one rank must not leave the others waiting in
+  // the gather below.
+  dist::run_phase(comm, [&] {
+    parallel_for(static_cast<std::int64_t>(mine.size()), threads, [&](std::int64_t k) {
+      const std::int64_t i = needed[mine[k]];
+      hashed[k] = source.content_digests(i, i + 1).front();
+    });
   });
   auto all = comm.gather(pack(hashed));
 
