@@ -43,11 +43,11 @@ FeatureSet FeatureSet::from_store(const StoreState& state) {
 }
 
 FeatureSet FeatureSet::from_store(const std::filesystem::path& path) {
-  GENSWEEP_CHECK(store::FeatureStore::open_read(path).is_complete(), StoreError,
+  FeatureSet set;
+  set.store_ = std::make_shared<const StoreRows>(path);  // the one open of the file
+  GENSWEEP_CHECK(set.store_->store().is_complete(), StoreError,
                  "{}: store is incomplete (extraction did not finish; run `gensweep extract`)",
                  path.string());
-  FeatureSet set;
-  set.store_ = std::make_shared<const StoreRows>(path);
   set.dim_ = set.store_->dim();
   set.count_ = set.store_->rows();
   return set;

@@ -11,7 +11,6 @@
 #include "gensweep/dist/phase.h"
 #include "gensweep/features/backbone.h"
 #include "gensweep/pipeline/provenance.h"
-#include "gensweep/store/statistics_digest.h"
 
 namespace gensweep::pipeline {
 namespace {

@@ -118,7 +118,7 @@ class FeatureStore {
   std::optional<StoredStatistics> read_statistics() const;  // nullopt until written
   // sha256 (hex) of the int64 /stats/count followed by the float64 /stats/mean (little-endian
   // bytes), read through this handle: what the caches use to tell a rebuilt store from the old
-  // one (store/statistics_digest.h). StoreError when there are no statistics yet.
+  // one (pipeline/store_catalogue.h, store_identity). StoreError when there are no statistics yet.
   std::string statistics_digest() const;
   // Whether statistics were written, reading only their count (the scatter can be hundreds of MB).
   bool has_statistics() const;
