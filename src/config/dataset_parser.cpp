@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-constexpr std::array<std::string_view, 3> kSources = {FolderSource::kName, DerivedSource::kName,
-                                                      FeaturesSource::kName};
+constexpr std::array<std::string_view, 4> kSources = {
+    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName, StatisticsSource::kName};
 // Every key a dataset table may hold, whatever its source.
-constexpr std::array<std::string_view, 9> kAllDatasetKeys = {
-    "id", "source", "path", "offset", "limit", "base", "distortion", "seed", "backbone"};
+constexpr std::array<std::string_view, 10> kAllDatasetKeys = {
+    "id", "source", "path", "offset", "limit", "base", "distortion", "seed", "backbone", "entry"};
 constexpr std::array<std::string_view, 4> kDistortionKinds = {
     GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind};
 
@@ -132,6 +132,25 @@ FeaturesSource parse_features(TableReader& table, const LoadOptions& options, Da
   return features;
 }
 
+// Which file holds the statistics is decided by its content when it is read (a .npz, a pickle or
+// a torch.save file), not by its name: pytorch-fid's own rule (".npz" suffix) misses the others.
+StatisticsSource parse_statistics(TableReader& table, const LoadOptions& options,
+                                  DatasetRefs& refs) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "backbone",
+                                                            "entry"};
+  table.check_keys(kKeys, "source \"statistics\"");
+  StatisticsSource statistics;
+  const Value path = table.require("path");
+  statistics.file = path.as_path();
+  if (options.check_paths) check_file(path, statistics.file);
+  if (auto entry = table.get("entry")) statistics.entry = entry->as_string();
+  const Value backbone = table.require("backbone");
+  statistics.backbone = backbone.as_string();
+  refs.ref_path = backbone.path();
+  refs.ref_where = backbone.where();
+  return statistics;
+}
+
 }  // namespace
 
 DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
@@ -148,8 +167,11 @@ DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, Data
     case 1:
       dataset.source = parse_derived(table, refs);
       break;
-    default:
+    case 2:
       dataset.source = parse_features(table, options, refs);
+      break;
+    default:
+      dataset.source = parse_statistics(table, options, refs);
       break;
   }
   return dataset;

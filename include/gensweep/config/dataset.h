@@ -40,18 +40,32 @@ struct FeaturesSource {
   std::string backbone;      // required: id of a backbone of kind "external"
 };
 
-using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource>;
+// source = "statistics": a mean and covariance another tool wrote (pytorch-fid, clean-fid, EDM,
+// ADM .npz; EDM2 pickles; torch-fidelity caches), in the feature space of `backbone`.
+struct StatisticsSource {
+  static constexpr std::string_view kName = "statistics";
+  std::filesystem::path file;  // required; absolute; an existing file
+  std::string backbone;        // required: id of the backbone whose feature space they are in
+  std::string entry;           // which set, where a file holds several ("sfid", "fd_dinov2")
+};
+
+using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource>;
 
 struct DatasetConfig {
   std::string id;  // a valid name, unique among datasets
   DatasetSource source;
   SourceLocation where;  // the [[datasets]] header
 
-  // Folder and derived datasets hold images that backbones can be run on.
-  bool has_images() const { return !std::holds_alternative<FeaturesSource>(source); }
+  // Every source but features and statistics holds images that backbones can be run on.
+  bool has_images() const {
+    return !std::holds_alternative<FeaturesSource>(source) &&
+           !std::holds_alternative<StatisticsSource>(source);
+  }
+  // The backbone whose features or statistics a dataset gives (null for image datasets).
+  const std::string* given_backbone() const;
 };
 
-// "folder", "derived" or "features".
+// "folder", "derived", "features" or "statistics".
 std::string_view source_name(const DatasetSource& source);
 
 }  // namespace gensweep::config
