@@ -8,6 +8,11 @@ both, copy the files where your jobs can read them, and use the presets it write
 
     python3 scripts/export_backbones.py --out /data/weights                 # everything
     python3 scripts/export_backbones.py --out /data/weights --only clip-vit-b32 dinov2-vit-l14
+    python3 scripts/export_backbones.py --out /tmp/w --random-init 1 --only vgg16-fc2
+
+--random-init SEED exports the torchvision networks (vgg16-fc2, inception-v3, vit-b16) with seeded
+random weights instead of downloaded ones, through the same code paths: the tests use it to check,
+offline, that gensweep runs each exported network with its preset's preprocessing as PyTorch does.
 
 Needs: torch, torchvision; `clip` (github.com/openai/CLIP) or `open_clip_torch` for CLIP;
 torch.hub access to facebookresearch/dinov2 for DINOv2. Each exporter is skipped, with the reason,
@@ -139,7 +144,21 @@ def export_dinov2(out_dir, file_name):
     }
 
 
-# --- VGG16 fc2 (METRICS.md 1.6) ----------------------------------------------------------------
+# --- torchvision networks: VGG16 fc2 (METRICS.md 1.6), Inception-v3, ViT-B/16 ----------------
+
+# Set by --random-init: the seed of the random weights the torchvision exporters use instead of
+# downloading the published ones (None: the published weights).
+RANDOM_INIT_SEED = None
+
+
+def torchvision_weights(published):
+    """The published weights enum, or None (random init, seeded) under --random-init."""
+    if RANDOM_INIT_SEED is None:
+        return published
+    import torch
+
+    torch.manual_seed(RANDOM_INIT_SEED)
+    return None
 
 
 def export_vgg16(out_dir, file_name):
@@ -149,7 +168,9 @@ def export_vgg16(out_dir, file_name):
     class Vgg16Fc2(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            vgg = torchvision.models.vgg16(weights=torchvision.models.VGG16_Weights.IMAGENET1K_V1)
+            vgg = torchvision.models.vgg16(
+                weights=torchvision_weights(torchvision.models.VGG16_Weights.IMAGENET1K_V1)
+            )
             self.features = vgg.features
             self.avgpool = vgg.avgpool
             # fc1, ReLU, Dropout (identity in eval), fc2, ReLU: the 4096-d fc2 after ReLU.
@@ -163,6 +184,58 @@ def export_vgg16(out_dir, file_name):
     return path, {
         "about": "torchvision VGG16 (IMAGENET1K_V1) fc2 after ReLU, as the Rarity-score / IPR "
         "code computes it: PIL bicubic to 224 x 224, ToTensor, ImageNet mean/std",
+        "dim": dim,
+        "input_size": 224,
+        "resize": "pil-bicubic-u8",
+        "crop": "none",
+        "input_range": "unit",
+        "mean": IMAGENET_MEAN,
+        "std": IMAGENET_STD,
+    }
+
+
+def export_inception_v3(out_dir, file_name):
+    import torch
+    import torchvision
+
+    # The 2048-d average-pooled features before the classifier; the published weights expect
+    # transform_input=False inputs normalized with ImageNet's mean and std.
+    model = torchvision.models.inception_v3(
+        weights=torchvision_weights(torchvision.models.Inception_V3_Weights.IMAGENET1K_V1),
+        aux_logits=True,
+        init_weights=RANDOM_INIT_SEED is not None,
+    )
+    model.transform_input = False
+    model.fc = torch.nn.Identity()
+    path = os.path.join(out_dir, file_name)
+    dim = save(model, torch.zeros(2, 3, 299, 299), path, True)
+    return path, {
+        "about": "torchvision Inception-v3 (IMAGENET1K_V1) pool features (2048-d, before fc): PIL "
+        "bicubic to 299 x 299, ToTensor, ImageNet mean/std",
+        "dim": dim,
+        "input_size": 299,
+        "resize": "pil-bicubic-u8",
+        "crop": "none",
+        "input_range": "unit",
+        "mean": IMAGENET_MEAN,
+        "std": IMAGENET_STD,
+    }
+
+
+def export_vit_b16(out_dir, file_name):
+    import torch
+    import torchvision
+
+    # The class token after the final LayerNorm (768-d): the classification head removed.
+    model = torchvision.models.vit_b_16(
+        weights=torchvision_weights(torchvision.models.ViT_B_16_Weights.IMAGENET1K_V1)
+    )
+    model.heads = torch.nn.Identity()
+    path = os.path.join(out_dir, file_name)
+    dim = save(model, torch.zeros(2, 3, 224, 224), path, True)
+    return path, {
+        "about": "torchvision ViT-B/16 (IMAGENET1K_V1) class token after the final LayerNorm "
+        "(768-d): PIL bicubic to 224 x 224, ToTensor, ImageNet mean/std",
         "dim": dim,
         "input_size": 224,
         "resize": "pil-bicubic-u8",
@@ -274,9 +347,15 @@ EXPORTERS = {
     ),
     "dinov2-vit-l14": ("dinov2-vit-l14.pt", export_dinov2),
     "vgg16-fc2": ("vgg16-fc2.pt", export_vgg16),
+    "inception-v3": ("inception-v3.pt", export_inception_v3),
+    "vit-b16": ("vit-b16.pt", export_vit_b16),
     "nvidia-inception-legacy": ("inception-2015-12-05.pt", export_nvidia_legacy),
     "nvidia-inception-clean": ("nvidia-inception-clean.pt", export_nvidia_clean),
 }
+
+
+# The exporters whose networks torchvision builds, so that --random-init can stand in for weights.
+RANDOM_INIT_EXPORTERS = ["vgg16-fc2", "inception-v3", "vit-b16"]
 
 
 def toml_value(v):
@@ -322,7 +401,22 @@ def main():
         help="presets file to write (default: configs/backbones.local.toml)",
     )
     parser.add_argument("--only", nargs="+", choices=sorted(EXPORTERS), help="export only these")
+    parser.add_argument(
+        "--random-init",
+        type=int,
+        metavar="SEED",
+        help="torchvision networks with seeded random weights (no download; for tests)",
+    )
     args = parser.parse_args()
+    global RANDOM_INIT_SEED
+    RANDOM_INIT_SEED = args.random_init
+    if RANDOM_INIT_SEED is not None:
+        unsupported = [n for n in args.only or EXPORTERS if n not in RANDOM_INIT_EXPORTERS]
+        if unsupported:
+            parser.error(
+                "--random-init applies to " + ", ".join(RANDOM_INIT_EXPORTERS) + "; not to "
+                + ", ".join(unsupported) + " (give --only)"
+            )
 
     os.makedirs(args.out, exist_ok=True)
     blocks, failed = [], []
