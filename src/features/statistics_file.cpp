@@ -98,12 +98,51 @@ bool holds_statistics(const Value& v) {
   return v.kind == ValueKind::kDict && detail::dict_get(v, "mu") && detail::dict_get(v, "sigma");
 }
 
-// The statistics in an unpickled top-level object: {mu, sigma} itself (torch-fidelity), or a dict
-// of metric entries each holding one (EDM2).
+// StyleGAN2-ADA / StyleGAN3's metric cache (metric_utils.FeatureStats.__dict__): sums, not
+// moments. raw_mean = sum x, raw_cov = sum x x^T (float64), num_items = N. StyleGAN itself uses
+// the population covariance raw_cov / N - mu mu^T; gensweep's convention is N - 1, so the
+// covariance is rescaled by N / (N - 1) and the format says so.
+ImportedStatistics stylegan_cache(const Value& root, const std::string& what) {
+  const Value* n_value = detail::dict_get(root, "num_items");
+  GENSWEEP_CHECK(n_value && n_value->kind == ValueKind::kInt && n_value->integer >= 2, IoError,
+                 "{}: a StyleGAN metric cache needs num_items >= 2, found {}", what,
+                 n_value ? detail::describe(*n_value) : "none");
+  const std::int64_t n = n_value->integer;
+  Float64Array sum = array_under(root, "raw_mean", what);
+  Float64Array outer = array_under(root, "raw_cov", what);
+  GENSWEEP_CHECK(sum.shape.size() == 1, IoError, "{}: raw_mean is not a vector", what);
+  const std::int64_t d = sum.shape[0];
+  GENSWEEP_CHECK(outer.shape == (std::vector<std::int64_t>{d, d}), IoError,
+                 "{}: raw_cov has shape ({}); expected ({}, {})", what,
+                 fmt::join(outer.shape, ", "), d, d);
+  const double nd = static_cast<double>(n);
+  for (double& m : sum.values)
+    m /= nd;
+  for (std::int64_t i = 0; i < d; ++i) {
+    for (std::int64_t j = 0; j < d; ++j) {
+      double& c = outer.values[i * d + j];
+      c = (c / nd - sum.values[i] * sum.values[j]) * (nd / (nd - 1.0));
+    }
+  }
+  ImportedStatistics s = make_statistics(
+      what, std::move(sum), std::move(outer),
+      "StyleGAN metric cache (raw_mean/raw_cov sums; population covariance rescaled to N - 1)");
+  s.count = n;
+  return s;
+}
+
+// The statistics in an unpickled top-level object: {mu, sigma} itself (torch-fidelity), a dict
+// of metric entries each holding one (EDM2), or StyleGAN's sums.
 ImportedStatistics statistics_in(const Value& root, const std::string& what,
                                  const std::string& entry, const std::string& format) {
   GENSWEEP_CHECK(root.kind == ValueKind::kDict, IoError, "{}: holds {}, not a dict of statistics",
                  what, detail::describe(root));
+  if (detail::dict_get(root, "raw_mean") && detail::dict_get(root, "raw_cov")) {
+    GENSWEEP_CHECK(entry.empty(), IoError,
+                   "{}: a StyleGAN metric cache holds a single set; entry '{}' names none", what,
+                   entry);
+    return stylegan_cache(root, what);
+  }
   if (holds_statistics(root)) {
     GENSWEEP_CHECK(entry.empty(), IoError,
                    "{}: holds a single set of statistics; entry '{}' names none", what, entry);
@@ -114,8 +153,8 @@ ImportedStatistics statistics_in(const Value& root, const std::string& what,
   for (const auto& [key, value] : root.entries)
     if (key->is_string() && holds_statistics(*value)) entries.push_back(key->text);
   GENSWEEP_CHECK(!entries.empty(), IoError,
-                 "{}: holds no statistics (no dict with 'mu' and 'sigma'; StyleGAN's "
-                 "raw_mean/raw_cov caches are not read yet)",
+                 "{}: holds no statistics (no dict with 'mu' and 'sigma', nor StyleGAN's "
+                 "raw_mean/raw_cov)",
                  what);
   std::string chosen = entry;
   if (chosen.empty()) {

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <span>
 
@@ -102,6 +105,40 @@ TEST(StatisticsFile, CleanFidStatisticsReadWithTheirFloat32Mean) {
   const auto s = read_statistics_file(formats("cifar10first423_legacy_pytorch_custom_na.npz"));
   EXPECT_EQ(s.mean_dtype, "<f4");
   EXPECT_EQ(s.dim, 192);
+}
+
+// StyleGAN's metric cache holds sums (FeatureStats.__dict__); numpy's own mean and N-1 covariance
+// of the same rows are the expected values. The pickle is written by Python's pickle module.
+TEST(StatisticsFile, StyleGanCacheSumsBecomeTheMeanAndTheUnbiasedCovariance) {
+  if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs /usr/bin/python3 with numpy";
+  const testing::TempDir dir;
+  const std::string script = R"(
+import numpy as np, pickle, sys
+out = sys.argv[1]
+x = np.random.default_rng(5).standard_normal((50, 8)).astype(np.float32).astype(np.float64) + 3.0
+stats = dict(capture_all=False, capture_mean_cov=True, max_items=None, num_items=50,
+             num_features=8, all_features=None, raw_mean=x.sum(0), raw_cov=x.T @ x)
+with open(out + '/stylegan.pkl', 'wb') as f:
+    pickle.dump(stats, f)
+np.savez(out + '/expected.npz', mu=x.mean(0), sigma=np.cov(x, rowvar=False))
+)";
+  testing::write_text(dir / "make.py", script);
+  ASSERT_EQ(std::system(fmt::format("/usr/bin/python3 '{}' '{}'", (dir / "make.py").string(),
+                                    dir.path().string())
+                            .c_str()),
+            0);
+  const auto cache = read_statistics_file(dir / "stylegan.pkl");
+  EXPECT_EQ(cache.count, std::optional<std::int64_t>(50));
+  EXPECT_NE(cache.format.find("rescaled to N - 1"), std::string::npos) << cache.format;
+  const auto expected = read_statistics_file(dir / "expected.npz");
+  ASSERT_EQ(cache.dim, 8);
+  // Sums lose a little to cancellation: the mean is 3 against a spread of 1, so raw_cov / N is
+  // about 10 times the covariance it leaves after subtracting mu mu^T; 1e-12 of that.
+  for (std::size_t i = 0; i < cache.mean.size(); ++i)
+    EXPECT_NEAR(cache.mean[i], expected.mean[i], 1e-12 * std::abs(expected.mean[i]));
+  for (std::size_t i = 0; i < cache.covariance.size(); ++i)
+    EXPECT_NEAR(cache.covariance[i], expected.covariance[i], 1e-12 * 10.0) << i;
 }
 
 TEST(StatisticsFile, RefusesAPickleThatWouldRunCodeNamingTheGlobal) {
