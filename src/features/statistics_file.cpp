@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "gensweep/core/error.h"
@@ -54,6 +55,32 @@ ImportedStatistics make_statistics(const std::string& what, Float64Array mean,
   return s;
 }
 
+// clean-fid names its statistics f"{name}_{mode}{model_modifier}_{split}_{res}.npz".lower()
+// (cleanfid/fid.py); the name is all that says which preprocessing made them, so it goes into
+// the format. Empty when the name does not follow the scheme.
+std::string clean_fid_origin(const std::filesystem::path& file) {
+  std::string stem = file.stem().string();
+  for (const char* mode : {"_legacy_tensorflow", "_legacy_pytorch", "_clean"}) {
+    const auto at = stem.rfind(mode);
+    if (at == std::string::npos || at == 0) continue;
+    std::string rest = stem.substr(at + std::strlen(mode));  // "{modifier}_{split}_{res}"
+    std::string modifier;
+    if (rest.starts_with("_clip_vit_b_32")) {
+      modifier = ", model clip_vit_b_32";
+      rest = rest.substr(std::strlen("_clip_vit_b_32"));
+    }
+    const auto last = rest.rfind('_');
+    if (!rest.starts_with("_") || last == 0 || last == std::string::npos) continue;
+    return fmt::format("clean-fid statistics (dataset {}, mode {}{}, split {}, resolution {}{})",
+                       stem.substr(0, at), std::string(mode + 1), modifier,
+                       rest.substr(1, last - 1), rest.substr(last + 1),
+                       std::string(mode) == "_legacy_pytorch"
+                           ? ""
+                           : "; only legacy_pytorch shares pytorch-fid's features");
+  }
+  return {};
+}
+
 ImportedStatistics read_npz(const std::filesystem::path& file, const std::string& entry) {
   const store::NpzFile npz(file);
   const std::string what = file.string();
@@ -68,8 +95,11 @@ ImportedStatistics read_npz(const std::filesystem::path& file, const std::string
                                 npz.key_list(), hint));
     }
     const bool adm = npz.find("mu_s") != nullptr;
+    const std::string clean_fid = clean_fid_origin(file);
     return make_statistics(what, npz.read_float64("mu"), npz.read_float64("sigma"),
-                           adm ? "ADM reference batch .npz (mu, sigma)" : ".npz (mu, sigma)");
+                           adm                 ? "ADM reference batch .npz (mu, sigma)"
+                           : clean_fid.empty() ? ".npz (mu, sigma)"
+                                               : clean_fid + " .npz (mu, sigma)");
   }
   GENSWEEP_CHECK(entry == "sfid", IoError,
                  "{}: entry '{}' is not one a .npz holds (\"\" or \"fid\" for mu/sigma, \"sfid\" "

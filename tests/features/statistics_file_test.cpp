@@ -105,6 +105,20 @@ TEST(StatisticsFile, CleanFidStatisticsReadWithTheirFloat32Mean) {
   const auto s = read_statistics_file(formats("cifar10first423_legacy_pytorch_custom_na.npz"));
   EXPECT_EQ(s.mean_dtype, "<f4");
   EXPECT_EQ(s.dim, 192);
+  // cifar10first423_legacy_pytorch_custom_na: make_custom_stats's naming scheme, parsed.
+  EXPECT_NE(s.format.find("clean-fid statistics (dataset cifar10first423, mode legacy_pytorch, "
+                          "split custom, resolution na)"),
+            std::string::npos)
+      << s.format;
+  // The same file under a published "clean" name: its features are not pytorch-fid's.
+  const testing::TempDir dir;
+  std::filesystem::copy_file(formats("cifar10first423_legacy_pytorch_custom_na.npz"),
+                             dir / "ffhq_clean_trainval70k_1024.npz");
+  const auto clean = read_statistics_file(dir / "ffhq_clean_trainval70k_1024.npz");
+  EXPECT_NE(clean.format.find("(dataset ffhq, mode clean, split trainval70k, resolution 1024; "
+                              "only legacy_pytorch shares pytorch-fid's features)"),
+            std::string::npos)
+      << clean.format;
 }
 
 // StyleGAN's metric cache holds sums (FeatureStats.__dict__); numpy's own mean and N-1 covariance
