@@ -109,7 +109,7 @@ std::vector<double> nice_ticks(double low, double high, int target) {
   const double rough = (high - low) / target;
   const double power = std::pow(10.0, std::floor(std::log10(rough)));
   double step = power;
-  for (double factor : {1.0, 2.0, 5.0, 10.0}) {
+  for (double factor : {1.0, 2.0, 2.5, 5.0, 10.0}) {
     step = factor * power;
     if (step >= rough) break;
   }
@@ -180,23 +180,30 @@ void set_colour(cairo_t* cr, const Colour& c) {
   cairo_set_source_rgb(cr, c.red, c.green, c.blue);
 }
 
+// One legend line: a stroke for curves, a dot for scatter points, as the series is drawn.
+struct LegendEntry {
+  std::string label;
+  Colour colour;
+  bool line = true;
+};
+
 // Everything figure_size and draw agree on, computed once with a measuring context.
 struct Layout {
   double width = 0, height = 0;
   double legend_x = 0, legend_width = 0;
-  std::vector<std::pair<std::string, Colour>> legend;
+  std::vector<LegendEntry> legend;
   // heat map
   double row_label_width = 0, cell_width = 0, header_height = 0;
 };
 
-std::vector<std::pair<std::string, Colour>> legend_entries(const Figure& figure) {
-  std::vector<std::pair<std::string, Colour>> entries;
+std::vector<LegendEntry> legend_entries(const Figure& figure) {
+  std::vector<LegendEntry> entries;
   for (const auto& panel : figure.panels) {
     for (const auto& series : panel.series) {
       if (series.label.empty()) continue;
-      auto same = [&](const auto& e) { return e.first == series.label; };
+      auto same = [&](const LegendEntry& e) { return e.label == series.label; };
       if (std::none_of(entries.begin(), entries.end(), same))
-        entries.emplace_back(series.label, series.colour);
+        entries.push_back({series.label, series.colour, series.line});
     }
   }
   return entries;
@@ -231,8 +238,8 @@ Layout layout(cairo_t* cr, const Figure& figure) {
     body_height = kPanelTop + kPanelHeight + kPanelBottom;
     l.legend = legend_entries(figure);
     if (!l.legend.empty()) {
-      for (const auto& [label, colour] : l.legend)
-        l.legend_width = std::max(l.legend_width, text_width(cr, label, kLabelSize));
+      for (const auto& entry : l.legend)
+        l.legend_width = std::max(l.legend_width, text_width(cr, entry.label, kLabelSize));
       l.legend_width += kLegendSwatch + 8;
       l.legend_x = kMargin + body_width + 4;
       body_width += l.legend_width + 8;
@@ -370,14 +377,20 @@ void draw_panel(cairo_t* cr, const XYPanel& panel, double left, double top) {
 
 void draw_legend(cairo_t* cr, const Layout& l, double top) {
   double y = top + kPanelTop + kLegendRow / 2;
-  for (const auto& [label, colour] : l.legend) {
-    set_colour(cr, colour);
-    cairo_set_line_width(cr, 3);
-    cairo_move_to(cr, l.legend_x, y);
-    cairo_line_to(cr, l.legend_x + kLegendSwatch - 4, y);
-    cairo_stroke(cr);
+  for (const auto& entry : l.legend) {
+    set_colour(cr, entry.colour);
+    if (entry.line) {
+      cairo_set_line_width(cr, 3);
+      cairo_move_to(cr, l.legend_x, y);
+      cairo_line_to(cr, l.legend_x + kLegendSwatch - 4, y);
+      cairo_stroke(cr);
+    } else {
+      cairo_new_sub_path(cr);
+      cairo_arc(cr, l.legend_x + (kLegendSwatch - 4) / 2, y, 4, 0, 2 * std::numbers::pi);
+      cairo_fill(cr);
+    }
     set_colour(cr, {0, 0, 0});
-    draw_text(cr, label, l.legend_x + kLegendSwatch, y, kLabelSize);
+    draw_text(cr, entry.label, l.legend_x + kLegendSwatch, y, kLabelSize);
     y += kLegendRow;
   }
 }

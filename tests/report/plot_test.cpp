@@ -90,6 +90,10 @@ TEST(PlotTicks, NiceStepsAndLabels) {
   EXPECT_DOUBLE_EQ(ticks[5], 1.0);
   EXPECT_EQ(tick_label(ticks[1], ticks), "0.2");
   EXPECT_EQ(tick_label(0, ticks), "0.0");
+  // [0, 1.04] in about 5: 0.2 would give 6 ticks just over the target, so 0.25 apart.
+  const std::vector<double> quarters = nice_ticks(-0.02, 1.02, 5);
+  EXPECT_EQ(quarters, (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(tick_label(0.5, quarters), "0.50");
   const std::vector<double> wide = nice_ticks(-3, 47, 5);
   EXPECT_EQ(wide.front(), 0);  // multiples of the step: 0 is a tick when it is inside
   EXPECT_EQ(wide[1], 10);
