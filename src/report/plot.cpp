@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -364,13 +365,46 @@ void draw_panel(cairo_t* cr, const XYPanel& panel, double left, double top) {
     }
   }
   cairo_restore(cr);
-  // Point labels may stand beyond the frame: a point at recall 1 keeps its name.
+  // Point labels may stand beyond the frame: a point at recall 1 keeps its name. A label goes
+  // right of its point (left in the right quarter, to stay off the next panel and the legend), or
+  // on the other side when that one is taken; a label that would cover another label or another
+  // point is left out (the legend still names the colour): a cluster of overprinted names next to
+  // the wrong dots helps nobody.
+  struct Box {
+    double left, right, top, bottom;
+    bool overlaps(const Box& b) const {
+      return left < b.right && b.left < right && top < b.bottom && b.top < bottom;
+    }
+  };
+  constexpr double kDot = 4;
+  std::vector<Box> taken;
+  for (const auto& s : panel.series) {
+    for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]))
+        taken.push_back(
+            {px(s.x[i]) - kDot, px(s.x[i]) + kDot, py(s.y[i]) - kDot, py(s.y[i]) + kDot});
+    }
+  }
   set_colour(cr, {0.1, 0.1, 0.1});
   for (const auto& s : panel.series) {
     const std::size_t n = std::min({s.x.size(), s.y.size(), s.point_labels.size()});
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
-      draw_text(cr, s.point_labels[i], px(s.x[i]) + 6, py(s.y[i]) - 6, kTickSize);
+      const double width = text_width(cr, s.point_labels[i], kTickSize);
+      const double x = px(s.x[i]), y = py(s.y[i]) - 6;
+      const Box own{x - kDot, x + kDot, py(s.y[i]) - kDot, py(s.y[i]) + kDot};
+      const Box right{x + 6, x + 6 + width, y - kTickSize / 2, y + kTickSize / 2};
+      const Box left{x - 6 - width, x - 6, y - kTickSize / 2, y + kTickSize / 2};
+      const bool prefer_left = x > x0 + kPanelWidth * 0.75;
+      for (const Box& box : prefer_left ? std::array{left, right} : std::array{right, left}) {
+        auto blocks = [&](const Box& b) {
+          return b.overlaps(box) && !(b.left == own.left && b.top == own.top);
+        };
+        if (std::any_of(taken.begin(), taken.end(), blocks)) continue;
+        taken.push_back(box);
+        draw_text(cr, s.point_labels[i], box.left, y, kTickSize);
+        break;
+      }
     }
   }
 }
