@@ -38,18 +38,6 @@ std::vector<std::string> backbone_order(const RunResults& results) {
   return ids;
 }
 
-std::string direction_words(Better better) {
-  switch (better) {
-    case Better::kLower:
-      return "lower is better";
-    case Better::kHigher:
-      return "higher is better";
-    case Better::kNeither:
-      break;
-  }
-  return "no better direction";
-}
-
 // The evaluated sets compared with one reference, in job order: each keeps its colour in every
 // figure of that reference.
 struct ReferenceView {

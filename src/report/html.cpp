@@ -55,26 +55,18 @@ document.querySelectorAll('table.sortable th').forEach(function (th) {
 });
 )";
 
-std::string direction_words(Better better) {
-  switch (better) {
-    case Better::kLower:
-      return "lower is better";
-    case Better::kHigher:
-      return "higher is better";
-    case Better::kNeither:
-      break;
-  }
-  return "no better direction";
-}
-
-// "± std" or "[low, high]" as the Markdown tables show it; "" when the entry has no spread.
+// " ± std" or " [low, high]" as results.tex shows it; "" when the entry has no spread.
 std::string spread_text(const MetricEntry& e, int decimals) {
   const auto& d = e.diagnostics;
   auto number = [&](const char* key) -> std::optional<double> {
     if (!d.is_object() || !d.contains(key) || !d[key].is_number()) return std::nullopt;
     return d[key].get<double>();
   };
-  if (auto std_dev = number("std")) return " ± " + format_fixed(*std_dev, decimals);
+  // A KID computed once on all pairs ("full") has no spread: its std of 0 says nothing.
+  const bool single_estimate =
+      d.is_object() && d.contains("full") && d["full"].is_boolean() && d["full"].get<bool>();
+  if (auto std_dev = number("std"); std_dev && !single_estimate)
+    return " ± " + format_fixed(*std_dev, decimals);
   auto low = number("ci_low"), high = number("ci_high");
   if (low && high)
     return fmt::format(" [{}, {}]", format_fixed(*low, decimals), format_fixed(*high, decimals));

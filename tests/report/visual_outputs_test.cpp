@@ -235,6 +235,19 @@ TEST(ReportHtml, EscapesAndEncodes) {
     EXPECT_EQ(html.find(fetch), std::string::npos) << fetch;
 }
 
+TEST(ReportHtml, SpreadsStandBesideValuesExceptForSingleEstimates) {
+  RunResults r = testing::sample_results();
+  r.entries = {{"clean", "blur2", "inception", "kid", 0.25, {{"std", 0.125}}},
+               {"clean", "noise", "inception", "kid", 0.5, {{"std", 0.0}, {"full", true}}}};
+  TableOptions options = lower_fd_options();
+  options.show_spread = true;
+  const std::string html = html_report(r, options, {});
+  EXPECT_NE(html.find(">0.250000<span class=\"spread\"> ± 0.125000</span></td>"),
+            std::string::npos);
+  EXPECT_NE(html.find(">0.500000</td>"), std::string::npos);  // a full KID has no spread
+  EXPECT_NE(html.find("kid (lower is better), reference: clean"), std::string::npos);
+}
+
 // report.html as a browser shows it: every table value in the DOM after the sorting script ran,
 // and a screenshot that is not blank.
 TEST(ReportHtml, RendersInHeadlessChromium) {
