@@ -185,6 +185,28 @@ TEST(VisualOutputs, RunWritesFiguresRankingsContactSheetsAndAPage) {
     EXPECT_TRUE(second.at(name) == bytes) << name << " changed between two runs";
 }
 
+// compare goes through the same writer: its --cache directory gets the pictures too, and the
+// rarest images' sheet shows k of the evaluated folder's images.
+TEST(VisualOutputs, CompareWritesThemIntoItsCache) {
+  TempDir dir("gensweep-ways-out-compare");
+  copy_cifar_images(dir / "a", 0, 30);
+  copy_cifar_images(dir / "b", 500, 20);
+  auto r = run_gensweep({"compare", (dir / "a").string(), (dir / "b").string(), "--backbone",
+                         "pixels-32", "--metrics", "fd,rarity", "--cache", (dir / "cache").string(),
+                         "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path out = dir / "cache";
+  expect_valid_figure(out / "figures" / "heatmap_fd__vs__reference");
+  expect_valid_figure(out / "figures" / "distribution_rarity__vs__reference");
+  EXPECT_EQ(csv_lines(out / "rankings" / "evaluated__vs__reference__features__rarity.csv").size(),
+            21u);
+  const PngSize sheet = decode_png_file(out / "contact_sheets" /
+                                        "evaluated__vs__reference__features__rarity_rarest.png");
+  EXPECT_EQ(sheet.width, report::sheet_geometry(16).width);
+  EXPECT_EQ(sheet.height, report::sheet_geometry(16).height);
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+}
+
 // A figure that cannot be written fails the run with an IoError naming it, after the tables.
 TEST(VisualOutputs, UnwritableFiguresFailAfterTheTables) {
   TempDir dir("gensweep-ways-out-fail");
