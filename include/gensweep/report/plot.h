@@ -72,8 +72,8 @@ std::vector<int> ranks_within(std::span<const double> values, Better better);
 Colour rank_colour(int rank, int ranked);
 inline constexpr Colour kUnrankedColour{0.93, 0.93, 0.93};
 
-// "Nice" tick positions (1, 2, 2.5 or 5 times a power of ten apart) inside [low, high], about `target`
-// of them; the step goes to tick_label so that every label shows the same decimals.
+// "Nice" tick positions (1, 2, 2.5 or 5 times a power of ten apart) inside [low, high], about
+// `target` of them. tick_label takes them all, so that every label shows the same decimals.
 std::vector<double> nice_ticks(double low, double high, int target);
 std::string tick_label(double value, std::span<const double> ticks);
 
