@@ -154,6 +154,33 @@ TEST(ReportFigures, StemsFollowTheResults) {
                        "precision_recall__vs__clean", "distribution_rarity__vs__clean"}));
 }
 
+// Distribution curves of one panel share their bins, each encloses an area of 1, and rarity
+// scores of 0 (outside the manifold) are left out.
+TEST(ReportFigures, DistributionCurvesShareBinsAndIntegrateToOne) {
+  const RunResults r = testing::sample_results();
+  const std::vector<SampleScores> scores = {rarity_scores("blur2", {0, 1, 2, 3, 0}),
+                                            rarity_scores("noise", {2, 3, 4, 5, 6, 7})};
+  const auto figures = build_figures(r, scores, lower_fd_options());
+  const auto it = std::find_if(figures.begin(), figures.end(), [](const NamedFigure& f) {
+    return f.stem == "distribution_rarity__vs__clean";
+  });
+  ASSERT_NE(it, figures.end());
+  ASSERT_EQ(it->figure.panels.size(), 1u);  // one feature space (clip)
+  const auto& series = it->figure.panels[0].series;
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].x, series[1].x);
+  EXPECT_EQ(series[0].x.front(), 1.0);  // the zeros are not binned: the bins start at 1
+  EXPECT_EQ(series[0].x.back(), 7.0);
+  for (const auto& curve : series) {
+    double area = 0;  // the step outline: horizontal segments at each bin's density
+    for (std::size_t i = 1; i < curve.x.size(); ++i)
+      if (curve.y[i] == curve.y[i - 1]) area += (curve.x[i] - curve.x[i - 1]) * curve.y[i];
+    EXPECT_NEAR(area, 1.0, 1e-12) << curve.label;
+  }
+  EXPECT_EQ(series[0].colour, plot::series_colour(0));  // job order: blur2 before noise
+  EXPECT_EQ(series[1].colour, plot::series_colour(1));
+}
+
 TEST(ReportFigures, HeatMapColoursRankWithinEachColumn) {
   const RunResults r = testing::sample_results();
   const std::vector<ResultTable> tables = build_tables(r);
