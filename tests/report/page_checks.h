@@ -12,7 +12,8 @@
 namespace gensweep::testing {
 
 // Expects <stem>.pdf, .svg and .png to exist and be valid: PDF and PNG magic bytes, an SVG
-// document, a PNG that gensweep's own decoder reads, not all one colour.
+// document that parses as XML (python3) with an <svg> root, a PNG that gensweep's own decoder
+// reads, not all one colour.
 void expect_valid_figure(const std::filesystem::path& stem);
 
 // Decodes a PNG with gensweep's decoder; fails the test (and returns {0, 0}) when it cannot.
