@@ -31,6 +31,16 @@ pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 # Archives: the .npz files written for other tools (store/numpy_writer.h).
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+# Figures and contact sheets (report/plot.h): cairo draws PDF, SVG and PNG from one drawing code;
+# PLplot would load its output drivers as run-time plugins from separate packages. Labels use
+# DejaVu Sans through cairo's toy text API; without the font fontconfig substitutes another, so
+# figures still come out but their text metrics (and bytes) differ from the documented ones.
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo cairo-pdf cairo-svg cairo-png)
+find_file(GENSWEEP_DEJAVU_FONT DejaVuSans.ttf PATHS /usr/share/fonts/truetype/dejavu NO_DEFAULT_PATH)
+if(NOT GENSWEEP_DEJAVU_FONT)
+  message(WARNING "DejaVu Sans not found (install fonts-dejavu-core): figure labels will use "
+                  "whatever font fontconfig substitutes")
+endif()
 
 find_package(Torch REQUIRED)
 # Say which LibTorch this build uses: Debian's is CPU-only, and a CUDA one is chosen by

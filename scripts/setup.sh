@@ -13,12 +13,16 @@ packages=(
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev
+  # figures and contact sheets: cairo (PDF, SVG, PNG from one drawing code) and the labels' font
+  libcairo2-dev fonts-dejavu-core
   # used only by tests and benchmarks (python3-torch, -torchvision and -pil: the PyTorch baseline
   # of bench/run_extract_python_bench.sh)
   python3-numpy python3-scipy python3-h5py python3-jsonschema
   python3-torch python3-torchvision python3-pil
   # pdflatex and booktabs: the test that compiles results.tex
   texlive-latex-base texlive-latex-recommended
+  # headless Chromium: the test that opens report.html, dumps its DOM and takes a screenshot
+  chromium
   # a private single-node Slurm cluster for the slurm tests (scripts/slurm-local.sh); it runs its
   # own munged and Slurm daemons, never the system services these packages install
   slurm-wlm slurmctld slurmd slurm-client munge

@@ -214,8 +214,9 @@ void run_stages(const std::string& name, const Args& args, dist::Comm& comm) {
   if (args.flag("help")) {
     const char* what = name == "run"
                            ? "Extracts every store the job needs (resuming unfinished ones), then "
-                             "computes the\nmetrics and writes results.json, results.csv and "
-                             "results.md into the job's output\ndirectory, printing the tables."
+                             "computes the\nmetrics and writes results.json, .csv, .md and .tex, "
+                             "then figures/, rankings/,\ncontact_sheets/ and report.html into the "
+                             "job's output directory, printing the tables."
                        : name == "extract"
                            ? "Extracts (or resumes) every store the job needs; computes no metrics."
                            : "Computes the metrics from existing, complete stores and writes the "

@@ -3,7 +3,7 @@
 // Errors come in a fixed order, so a file with several problems always reports the same one
 // first: TOML syntax; top-level keys; [job]; [compute]; each [[datasets]] table; each
 // [[backbones]] table; dataset references (bases, cycles, features backbones); each
-// [[comparisons]] table with its references; [slurm].
+// [[comparisons]] table with its references; [slurm]; [report].
 
 #include <algorithm>
 #include <array>
@@ -129,6 +129,17 @@ ComputeConfig parse_compute(TableReader table) {
   return c;
 }
 
+ReportConfig parse_report(TableReader table) {
+  static constexpr std::array<std::string_view, 1> kKeys = {"contact_sheet_images"};
+  table.check_keys(kKeys);
+  ReportConfig r;
+  r.where = table.where();
+  if (auto v = table.get("contact_sheet_images"))
+    r.contact_sheet_images = static_cast<int>(
+        v->as_int(ReportConfig::kMinContactSheetImages, ReportConfig::kMaxContactSheetImages));
+  return r;
+}
+
 // The [[name]] tables at the top level: present, an array of tables, not empty.
 std::vector<TableReader> array_of_tables(TableReader& root, std::string_view key) {
   auto value = root.get(key);
@@ -179,8 +190,8 @@ class JobParser {
             const std::filesystem::path& presets_file) {
     doc_ = parse_document(job_text, job_file);
     TableReader root(doc_->root, *doc_, "");
-    static constexpr std::array<std::string_view, 6> kRootKeys = {
-        "job", "compute", "datasets", "backbones", "comparisons", "slurm"};
+    static constexpr std::array<std::string_view, 7> kRootKeys = {
+        "job", "compute", "datasets", "backbones", "comparisons", "slurm", "report"};
     root.check_keys(kRootKeys);
 
     job_.job_file = std::filesystem::absolute(job_file).lexically_normal();
@@ -203,6 +214,10 @@ class JobParser {
       job_.slurm = parse_slurm_section(slurm->as_table());
     else
       job_.slurm.where = SourceLocation{doc_->file, 0, 0};
+    if (auto report = root.get("report"))
+      job_.report = parse_report(report->as_table());
+    else
+      job_.report.where = SourceLocation{doc_->file, 0, 0};
     return std::move(job_);
   }
 

@@ -158,6 +158,7 @@ Plan make_plan(const config::Job& job) {
   plan.compute.unit_size = job.compute.unit_size;
   plan.compute.max_failed_images = job.compute.max_failed_images;
   plan.compute.max_image_pixels = job.compute.max_image_pixels;
+  plan.report.contact_sheet_images = job.report.contact_sheet_images;
 
   // Datasets in job order; a derived dataset's base is built first (the loader rejects cycles).
   std::map<std::string, std::shared_ptr<ImageSource>> sources;

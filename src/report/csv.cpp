@@ -14,14 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kFixedColumns = {"reference", "evaluated", "backbone",
                                                            "metric", "value"};
 
-// Shortest text that parses back to the same double; one spelling for each non-finite kind
-// (fmt would write "-nan" for a NaN with the sign bit set).
-std::string format_double(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return fmt::format("{}", v);
-}
-
 std::string diagnostics_cell(const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::null:
@@ -35,13 +27,20 @@ std::string diagnostics_cell(const nlohmann::json& v) {
     case nlohmann::json::value_t::number_unsigned:
       return std::to_string(v.get<std::uint64_t>());
     case nlohmann::json::value_t::number_float:
-      return format_double(v.get<double>());
+      return csv_number(v.get<double>());
     default:
       return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 
 }  // namespace
+
+std::string csv_number(double v) {
+  // One spelling for each non-finite kind (fmt would write "-nan" for a NaN with the sign bit set).
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
@@ -74,7 +73,7 @@ std::string to_csv(const RunResults& results) {
   for (const auto& e : results.entries) {
     for (const auto* field : {&e.reference, &e.evaluated, &e.backbone, &e.metric})
       out += csv_field(*field) + ",";
-    out += format_double(e.value) + ",";
+    out += csv_number(e.value) + ",";
     for (const auto& key : keys) {
       std::string cell;
       if (e.diagnostics.is_object()) {

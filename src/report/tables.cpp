@@ -128,4 +128,16 @@ std::size_t display_width(std::string_view text) {
                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
+std::string_view direction_words(Better better) {
+  switch (better) {
+    case Better::kLower:
+      return "lower is better";
+    case Better::kHigher:
+      return "higher is better";
+    case Better::kNeither:
+      break;
+  }
+  return "no better direction";
+}
+
 }  // namespace gensweep::report

@@ -235,6 +235,15 @@ TEST_F(ErrorsTest, IntegerOutOfBounds) {
             at(24, 20, "compute.max_image_pixels: expected an integer >= 1, got 0"));
 }
 
+TEST_F(ErrorsTest, ReportContactSheetImages) {
+  EXPECT_EQ(error_of(minimal_plus("[report]\ncontact_sheet_images = 0\n")),
+            at(24, 24, "report.contact_sheet_images: expected an integer in 1..1024, got 0"));
+  EXPECT_EQ(error_of(minimal_plus("[report]\ncontact_sheet_images = \"16\"\n")),
+            at(24, 24, "report.contact_sheet_images: expected an integer, got string"));
+  EXPECT_EQ(error_of(minimal_plus("[report]\ncontact_sheets = 4\n")),
+            at(24, 1, "report.contact_sheets: unknown key (known keys: contact_sheet_images)"));
+}
+
 TEST_F(ErrorsTest, IntegerBelowLowerBound) {
   EXPECT_EQ(error_of(minimal_plus("[compute]\nmax_failed_images = -1\n")),
             at(24, 21, "compute.max_failed_images: expected an integer >= 0, got -1"));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "config_fixture.h"
+#include "gensweep/config/canonical.h"
 #include "gensweep/config/presets.h"
 #include "gensweep/core/strings.h"
 
@@ -28,6 +29,8 @@ TEST_F(LoaderTest, MinimalJobGetsEveryDefault) {
   EXPECT_EQ(c.max_failed_images, 0);
   EXPECT_EQ(c.max_image_pixels, 178956970);
   EXPECT_EQ(c.where.line, 0);
+  EXPECT_EQ(job.report.contact_sheet_images, 16);
+  EXPECT_EQ(job.report.where.line, 0);
 
   ASSERT_EQ(job.datasets.size(), 2u);
   const auto& real = std::get<FolderSource>(job.datasets[0].source);
@@ -324,6 +327,14 @@ TEST_F(LoaderTest, AbsolutePathsStayAsTheyAre) {
   text.replace(text.find("\"data/a\""), 8, "\"" + abs("data/a") + "\"");
   const Job job = load(text);
   EXPECT_EQ(std::get<FolderSource>(job.datasets[0].source).path, root() / "data" / "a");
+}
+
+// [report] sets what the run writes for people; it changes no number, so not the config hash.
+TEST_F(LoaderTest, ReportTableSetsContactSheetsAndLeavesTheHashAlone) {
+  const Job job = load(minimal_plus("[report]\ncontact_sheet_images = 9\n"));
+  EXPECT_EQ(job.report.contact_sheet_images, 9);
+  EXPECT_EQ(job.report.where.line, 23);
+  EXPECT_EQ(config_hash(job), config_hash(load(kMinimalJob)));
 }
 
 TEST_F(LoaderTest, Devices) {

@@ -73,6 +73,15 @@ struct ComparisonConfig {
   SourceLocation where;  // the [[comparisons]] header
 };
 
+// [report]: what a run writes for people to look at beside results.json (figures, rankings,
+// contact sheets, report.html). Nothing here changes a number, so, like [slurm], the table is not
+// part of the canonical form or the config hash.
+struct ReportConfig {
+  static constexpr int kMinContactSheetImages = 1, kMaxContactSheetImages = 1024;
+  int contact_sheet_images = 16;  // 1..1024: images on each contact sheet (k rarest, k best, ...)
+  SourceLocation where;           // the [report] header (line 0 when absent)
+};
+
 struct Job {
   std::string name;                    // a valid name
   std::filesystem::path job_file;      // absolute
@@ -85,6 +94,7 @@ struct Job {
   // [slurm]: how `gensweep submit` asks for resources. Not part of the config hash: where a job
   // runs does not change its numbers.
   SlurmSection slurm;
+  ReportConfig report;
   SourceLocation where;  // the [job] header
 };
 

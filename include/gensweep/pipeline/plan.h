@@ -35,6 +35,11 @@ struct ComputeSettings {
   std::int64_t max_image_pixels = 178956970;
 };
 
+// What the run writes for people beside the tables ([report]).
+struct ReportSettings {
+  int contact_sheet_images = 16;  // images on each contact sheet
+};
+
 struct DatasetPlan {
   std::string id;
   std::shared_ptr<ImageSource> images;  // null for datasets whose features are given
@@ -72,6 +77,7 @@ struct Plan {
   std::string config_hash;
   std::filesystem::path output_dir;
   ComputeSettings compute;
+  ReportSettings report;
   std::vector<DatasetPlan> datasets;
   std::vector<BackbonePlan> backbones;
   std::vector<ExtractionTask> extraction;

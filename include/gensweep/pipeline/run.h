@@ -13,8 +13,9 @@ struct Stages {
   bool reduce = true;
 };
 
-// Returns the results (complete on rank 0). Rank 0 writes results.json/.csv/.md into the output
-// directory when the reduce stage ran. Throws IoError when more images failed to decode than
+// Returns the results (complete on rank 0). Rank 0 writes results.json/.csv/.md/.tex into the
+// output directory when the reduce stage ran, then figures/, rankings/, contact_sheets/ and
+// report.html (report/visual_outputs.h). Throws IoError when more images failed to decode than
 // compute.max_failed_images allows (the stores stay complete on disk).
 report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOptions& options,
                            const Stages& stages);

@@ -20,6 +20,8 @@ namespace gensweep::report {
 
 // One field, quoted when RFC 4180 requires it.
 std::string csv_field(std::string_view text);
+// A number in its shortest round-trip form; "nan", "inf", "-inf" when non-finite.
+std::string csv_number(double value);
 
 std::string to_csv(const RunResults& results);
 // Writes to_csv atomically. Throws IoError.

@@ -17,6 +17,9 @@ namespace gensweep::report {
 // (precision, Inception Score), or neither (rarity, a description rather than a score).
 enum class Better { kNeither, kLower, kHigher };
 
+// "lower is better", "higher is better" or "no better direction", for captions and titles.
+std::string_view direction_words(Better better);
+
 // How a metric is shown: decimals (fixed notation, "%.Nf"), which value is best, and whether its
 // spread goes beside it. Display only: JSON and CSV always carry the full double.
 struct TableOptions {

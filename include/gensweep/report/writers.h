@@ -8,4 +8,5 @@
 #include "gensweep/report/markdown.h"
 #include "gensweep/report/results.h"
 #include "gensweep/report/tables.h"
+#include "gensweep/report/visual_outputs.h"
 #include "gensweep/report/write_all.h"
