@@ -1,6 +1,7 @@
 #include "npy_reader.h"
 
 #include "gensweep/core/error.h"
+#include "gensweep/store/npz_reader.h"
 
 #include <fmt/format.h>
 
@@ -142,13 +143,6 @@ class DictParser {
   std::size_t pos_ = 0;
 };
 
-std::uint32_t little_endian(const unsigned char* bytes, int count) {
-  std::uint32_t value = 0;
-  for (int i = count - 1; i >= 0; --i)
-    value = (value << 8) | bytes[i];
-  return value;
-}
-
 }  // namespace
 
 NpyHeader parse_npy_header_dict(std::string_view text, const std::string& context) {
@@ -192,40 +186,24 @@ FeatureMatrix read_npy_features(const std::filesystem::path& path) {
   const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
   if (ec) throw IoError(fmt::format("{}: cannot read the file size: {}", context, ec.message()));
 
-  std::array<unsigned char, 12> prefix{};
-  in.read(reinterpret_cast<char*>(prefix.data()), 10);
-  if (in.gcount() < 10 || std::memcmp(prefix.data(), "\x93NUMPY", 6) != 0)
+  // The header is parsed by the one .npy header parser (npz_reader.h). numpy keeps headers far
+  // below 1 MiB; a longer one is reported as truncated there.
+  constexpr std::uintmax_t kMaxHeaderBytes = (1 << 20) + 12;
+  std::vector<std::uint8_t> head(static_cast<std::size_t>(std::min(file_size, kMaxHeaderBytes)));
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  if (head.size() >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
     throw IoError(fmt::format(
-        "{}: not a NumPy .npy file (missing the \\x93NUMPY magic; .npz archives are not "
-        "supported, extract the array first)",
+        "{}: a .npz archive, not a .npy file (features are read from .npy or HDF5 files; "
+        "extract the array with numpy first)",
         context));
+  const NpyArrayHeader parsed = parse_npy_header(head, context);
   NpyHeader header;
-  header.major = prefix[6];
-  header.minor = prefix[7];
-  std::uint32_t header_length = 0;
-  std::int64_t length_end = 10;
-  if (header.major == 1) {
-    header_length = little_endian(prefix.data() + 8, 2);
-  } else if (header.major == 2 || header.major == 3) {
-    in.read(reinterpret_cast<char*>(prefix.data()) + 10, 2);
-    if (in.gcount() < 2) throw IoError(fmt::format("{}: truncated .npy header", context));
-    header_length = little_endian(prefix.data() + 8, 4);
-    length_end = 12;
-  } else {
-    throw IoError(
-        fmt::format("{}: unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", context,
-                    header.major, header.minor));
-  }
-  if (static_cast<std::uintmax_t>(length_end) + header_length > file_size)
-    throw IoError(fmt::format("{}: truncated .npy file: the header needs {} bytes, the file has {}",
-                              context, length_end + header_length, file_size));
-  std::string text(header_length, '\0');
-  in.read(text.data(), header_length);
-  const NpyHeader parsed = parse_npy_header_dict(text, context);
+  header.major = parsed.major;
+  header.minor = parsed.minor;
   header.descr = parsed.descr;
   header.fortran_order = parsed.fortran_order;
   header.shape = parsed.shape;
-  header.data_offset = length_end + header_length;
+  header.data_offset = parsed.data_offset;
 
   std::size_t item_size = 0;
   if (header.descr == "<f4" || header.descr == "=f4") item_size = 4;

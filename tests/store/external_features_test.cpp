@@ -131,11 +131,11 @@ TEST(ExternalFeatures, NpyErrorsNameTheFileAndTheProblem) {
                   raw(kValues)),
         "unsupported dtype '[('a', '<f4')]'");
   check("garbage.npy", "this is not numpy at all",
-        "not a NumPy .npy file (missing the \\x93NUMPY magic");
+        "not a NumPy .npy array (missing the \\x93NUMPY magic)");
   check("version9.npy", std::string("\x93NUMPY\x09\x00\x10\x00", 10) + std::string(16, ' '),
-        "unsupported .npy format version 9.0 (supported: 1.0, 2.0, 3.0)");
+        "unsupported .npy format version 9.0 (known: 1.0, 2.0, 3.0)");
   check("short-header.npy", std::string("\x93NUMPY\x01\x00\xff\x00{'descr'", 17),
-        "truncated .npy file: the header needs 265 bytes, the file has 17");
+        "truncated .npy header: it declares 265 bytes, 17 are there");
   check("malformed.npy",
         npy_bytes(1, "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 3), }", ""),
         "malformed .npy header at character 34: unsupported value");
