@@ -15,6 +15,7 @@ int command_validate(const std::vector<std::string>& args, dist::Comm& comm);
 int command_inspect(const std::vector<std::string>& args, dist::Comm& comm);
 int command_export(const std::vector<std::string>& args, dist::Comm& comm);
 int command_compare(const std::vector<std::string>& args, dist::Comm& comm);
+int command_render(const std::vector<std::string>& args, dist::Comm& comm);
 
 int command_submit(const std::vector<std::string>& args, dist::Comm& comm);
 int command_status(const std::vector<std::string>& args, dist::Comm& comm);

@@ -34,6 +34,8 @@ commands:
   export STORE       its statistics as pytorch-fid's .npz, its features as .npy
   compare REF EVAL   compare two image folders, stores, feature files (.npy, .h5:/dataset) or
                      statistics files (.npz, .pkl, .pt)
+  render JOB DATASET DIR
+                     a dataset's images as PNG files, distortions applied (what backbones see)
   submit JOB         submit the job to Slurm: an array of extraction jobs for unfinished
                      stores, then a reduction job that depends on it
   status JOB         stores (complete, partial, failed and why), results and Slurm jobs
@@ -103,6 +105,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return gensweep::cli::command_inspect(args, comm);
     if (command == "export") return gensweep::cli::command_export(args, comm);
     if (command == "compare") return gensweep::cli::command_compare(args, comm);
+    if (command == "render") return gensweep::cli::command_render(args, comm);
     if (command == "submit") return gensweep::cli::command_submit(args, comm);
     if (command == "status") return gensweep::cli::command_status(args, comm);
     throw gensweep::UsageError(fmt::format("unknown command '{}' (see gensweep --help)", command));

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "gensweep/io/decode.h"
 #include "gensweep/metrics/frechet.h"
 #include "gensweep/store/external_features.h"
 #include "support.h"
@@ -45,7 +46,8 @@ TEST(Cli, UsageErrorsExitWithCode2) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"run", "extract", "reduce", "validate", "inspect", "compare"}) {
+  for (const char* cmd :
+       {"run", "extract", "reduce", "validate", "inspect", "compare", "export", "render"}) {
     auto r = run_gensweep({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("usage: gensweep"), std::string::npos) << cmd;
@@ -369,6 +371,74 @@ TEST(Cli, CompareSaveStatsGivesAFileThatReproducesTheFd) {
   EXPECT_EQ(suffix.exit_code, 2) << suffix.err;
   EXPECT_NE(suffix.err.find("expected a file name ending in .npz"), std::string::npos)
       << suffix.err;
+}
+
+// `gensweep render`: a folder dataset's PNGs hold exactly the decoded source images; a derived
+// dataset's hold its distortion (same size, other pixels, the same bytes when rendered again); a
+// file that does not decode is listed in failures.csv; nothing is replaced.
+TEST(Cli, RenderWritesWhatTheBackbonesSee) {
+  TempDir dir;
+  copy_cifar_images(dir / "images", 0, 3);
+  write_text(dir / "images" / "zz_broken.png", "not a png");
+  write_text(dir / "job.toml", R"([job]
+name = "render"
+output = "out"
+
+[[datasets]]
+id = "clean"
+source = "folder"
+path = "images"
+
+[[datasets]]
+id = "blurred"
+source = "derived"
+base = "clean"
+distortion = { kind = "gaussian_blur", sigma = 1.5 }
+
+[[backbones]]
+id = "pix"
+preset = "pixels-32"
+
+[[comparisons]]
+reference = "clean"
+evaluated = ["blurred"]
+)");
+  auto r = run_gensweep({"render", "job.toml", "clean", "clean_png"}, 0, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 image(s) of dataset 'clean' written, 1 failed"), std::string::npos)
+      << r.out;
+  const auto ids = read_text(dir / "clean_png" / "ids.csv");
+  EXPECT_NE(ids.find("0,0000.png,0-0000.png"), std::string::npos) << ids;
+  EXPECT_NE(read_text(dir / "clean_png" / "failures.csv").find("3,zz_broken.png,"),
+            std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    const auto source =
+        io::decode_image(io::read_file_bytes(dir / "images" / fmt::format("{:04d}.png", i)));
+    const auto rendered = io::decode_image(
+        io::read_file_bytes(dir / "clean_png" / fmt::format("{}-{:04d}.png", i, i)));
+    ASSERT_TRUE(source.ok && rendered.ok);
+    EXPECT_EQ(rendered.image.rgb, source.image.rgb) << i;
+  }
+
+  r = run_gensweep({"render", "job.toml", "blurred", "blurred_png", "--limit", "2"}, 0, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto blurred = io::decode_image(io::read_file_bytes(dir / "blurred_png" / "0-0000.png"));
+  const auto clean = io::decode_image(io::read_file_bytes(dir / "clean_png" / "0-0000.png"));
+  ASSERT_TRUE(blurred.ok);
+  EXPECT_EQ(blurred.image.width, clean.image.width);
+  EXPECT_NE(blurred.image.rgb, clean.image.rgb);
+  EXPECT_FALSE(std::filesystem::exists(dir / "blurred_png" / "2-0002.png"));
+  r = run_gensweep({"render", "job.toml", "blurred", "again", "--limit", "2"}, 0, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(dir / "again" / "0-0000.png"), read_text(dir / "blurred_png" / "0-0000.png"));
+
+  r = run_gensweep({"render", "job.toml", "blurred", "again", "--limit", "1"}, 0, dir.path());
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("exists already; gensweep render never replaces a file"), std::string::npos)
+      << r.err;
+  r = run_gensweep({"render", "job.toml", "nosuch", "x"}, 0, dir.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("nosuch"), std::string::npos) << r.err;
 }
 
 }  // namespace
