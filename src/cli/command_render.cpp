@@ -12,12 +12,14 @@
 #include "gensweep/io/folder_source.h"
 #include "gensweep/pipeline/plan.h"
 #include "gensweep/report/atomic_file.h"
+#include "gensweep/store/numpy_writer.h"
 
 namespace gensweep::cli {
 namespace {
 
 constexpr const char* kRenderHelp =
     R"(usage: gensweep render JOB DATASET DIR [--limit N] [--presets DIR]
+       gensweep render JOB DATASET OUT.npz [--limit N] [--presets DIR]
 
 Writes the images of the job's dataset DATASET as PNG files into DIR, as the backbones receive
 them before their own preprocessing: decoded as PIL's convert('RGB') does, with a derived
@@ -27,6 +29,11 @@ extension, characters other than letters, digits, '.', '-' and '_' replaced by '
 DIR/ids.csv maps row, id and file.
 Images that fail to decode are listed with their reasons in DIR/failures.csv. DIR is created; a
 file already there is never replaced.
+
+Given a name ending in .npz, writes the images instead as an ADM sample batch, the file
+guided-diffusion's image_sample.py writes and its evaluator and dgm-eval read: arr_0, uint8
+(N, H, W, 3) RGB, stored, the ids in OUT.npz.ids.txt. Every image must decode and have the size
+of the first (an error names the first that does not; no file is left behind).
 
 options:
   --limit N       only the first N images
@@ -55,6 +62,38 @@ std::string csv_field(const std::string& s) {
   return quoted + "\"";
 }
 
+// The images as one ADM sample batch (FORMATS.md 10.2): arr_0 streamed image by image.
+void render_sample_batch(const pipeline::ImageSource& images, std::int64_t count,
+                         const io::DecodeLimits& limits, const std::filesystem::path& out) {
+  const auto load = [&](std::int64_t row) {
+    io::DecodeOutcome outcome = images.load(row, limits);
+    GENSWEEP_CHECK(outcome.ok, IoError,
+                   "{}: image {} ({}) cannot be read: {}; an ADM sample batch holds every image",
+                   out.string(), row, images.id(row), outcome.reason);
+    return outcome;
+  };
+  const std::filesystem::path ids_path = out.string() + ".ids.txt";
+  GENSWEEP_CHECK(!std::filesystem::exists(ids_path), IoError,
+                 "{}: exists already; gensweep render never replaces a file", ids_path.string());
+  store::NpzStreamWriter writer(out);
+  io::DecodeOutcome first = load(0);
+  const int width = first.image.width, height = first.image.height;
+  writer.begin_member("arr_0", "|u1", {count, height, width, 3});
+  std::string ids;
+  for (std::int64_t row = 0; row < count; ++row) {
+    const io::DecodeOutcome outcome = row == 0 ? std::move(first) : load(row);
+    GENSWEEP_CHECK(outcome.image.width == width && outcome.image.height == height, IoError,
+                   "{}: image {} ({}) is {} x {}, the first image {} x {}; an ADM sample batch "
+                   "holds images of one size",
+                   out.string(), row, images.id(row), outcome.image.width, outcome.image.height,
+                   width, height);
+    writer.write(outcome.image.rgb);  // HWC RGB: numpy's (H, W, 3) C order
+    ids += images.id(row) + "\n";
+  }
+  writer.close();
+  report::write_file_atomically(ids_path, ids);
+}
+
 }  // namespace
 
 int command_render(const std::vector<std::string>& argv, dist::Comm& comm) {
@@ -77,13 +116,20 @@ int command_render(const std::vector<std::string>& argv, dist::Comm& comm) {
   const std::int64_t count =
       args.value("limit") ? std::min(available, args.int_value("limit", available)) : available;
   GENSWEEP_CHECK(count >= 1, UsageError, "gensweep render: --limit must be at least 1");
+  io::DecodeLimits limits;
+  limits.max_pixels = plan.compute.max_image_pixels;
+  if (dir.extension() == ".npz") {
+    render_sample_batch(*dataset.images, count, limits, dir);
+    if (!args.flag("quiet"))
+      fmt::print("{}: ADM sample batch of {} image(s) of dataset '{}'\n", dir.string(), count,
+                 dataset_id);
+    return 0;
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   GENSWEEP_CHECK(!ec, IoError, "{}: cannot create it: {}", dir.string(), ec.message());
 
   const int width = static_cast<int>(std::to_string(available - 1).size());
-  io::DecodeLimits limits;
-  limits.max_pixels = plan.compute.max_image_pixels;
   std::string ids = "row,id,file\n", failures = "row,id,reason\n";
   std::int64_t written = 0, failed = 0;
   for (std::int64_t row = 0; row < count; ++row) {

@@ -125,4 +125,77 @@ void write_npz(const std::filesystem::path& path, const std::vector<NpyArray>& a
   publish(temporary, path);
 }
 
+NpzStreamWriter::NpzStreamWriter(std::filesystem::path path) : path_(std::move(path)) {
+  check_target(path_, ".npz");
+  temporary_ = temporary_for(path_);
+  archive_ = archive_write_new();
+  GENSWEEP_CHECK(archive_ != nullptr, IoError, "{}: cannot allocate an archive writer",
+                 path_.string());
+  if (archive_write_set_format_zip(archive_) != ARCHIVE_OK) fail("zip format");
+  if (archive_write_set_options(archive_, "zip:compression=store") != ARCHIVE_OK)
+    fail("compression");
+  if (archive_write_open_filename(archive_, temporary_.c_str()) != ARCHIVE_OK) fail("open");
+}
+
+NpzStreamWriter::~NpzStreamWriter() {
+  if (archive_ != nullptr) archive_write_free(archive_);
+  if (!closed_) {
+    std::error_code ec;
+    std::filesystem::remove(temporary_, ec);
+  }
+}
+
+void NpzStreamWriter::fail(const char* what) {
+  const char* reason = archive_error_string(archive_);
+  throw IoError(fmt::format("{}: cannot write it ({}: {})", path_.string(), what,
+                            reason ? reason : "unknown libarchive error"));
+}
+
+void NpzStreamWriter::begin_member(const std::string& name, const std::string& descr,
+                                   const std::vector<std::int64_t>& shape) {
+  GENSWEEP_ASSERT(member_left_ == 0, "{}: member {} is not finished", path_.string(), member_);
+  std::int64_t count = 1;
+  for (auto d : shape)
+    count *= d;
+  const std::int64_t item = descr.empty() ? 0 : std::stoll(descr.substr(2));
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                   descr, shape_text(shape));
+  while ((10 + header.size() + 1) % 64 != 0)
+    header += ' ';
+  header += '\n';
+  std::string prefix("\x93NUMPY\x01\x00", 8);
+  prefix.push_back(static_cast<char>(header.size() & 0xff));
+  prefix.push_back(static_cast<char>(header.size() >> 8));
+  prefix += header;
+  EntryPtr entry(archive_entry_new(), archive_entry_free);
+  archive_entry_set_pathname(entry.get(), (name + ".npy").c_str());
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(prefix.size() + count * item));
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), 0644);
+  archive_entry_set_mtime(entry.get(), 315532800, 0);  // 1980-01-01, ZIP's epoch: reproducible
+  if (archive_write_header(archive_, entry.get()) != ARCHIVE_OK) fail("member header");
+  member_ = name;
+  member_left_ = prefix.size() + static_cast<std::uint64_t>(count * item);
+  write(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(prefix.data()),
+                                      prefix.size()));
+}
+
+void NpzStreamWriter::write(std::span<const std::uint8_t> bytes) {
+  GENSWEEP_ASSERT(bytes.size() <= member_left_, "{}: member {} gets {} bytes more than declared",
+                  path_.string(), member_, bytes.size() - member_left_);
+  const la_ssize_t written = archive_write_data(archive_, bytes.data(), bytes.size());
+  if (written != static_cast<la_ssize_t>(bytes.size())) fail("member data");
+  member_left_ -= bytes.size();
+}
+
+void NpzStreamWriter::close() {
+  GENSWEEP_ASSERT(member_left_ == 0, "{}: member {} lacks {} bytes", path_.string(), member_,
+                  member_left_);
+  if (archive_write_close(archive_) != ARCHIVE_OK) fail("close");
+  archive_write_free(archive_);
+  archive_ = nullptr;
+  publish(temporary_, path_);
+  closed_ = true;
+}
+
 }  // namespace gensweep::store

@@ -6,9 +6,12 @@
 
 #include <fstream>
 
+#include "gensweep/core/sha256.h"
 #include "gensweep/io/decode.h"
+#include "gensweep/io/encode.h"
 #include "gensweep/metrics/frechet.h"
 #include "gensweep/store/external_features.h"
+#include "gensweep/store/npz_reader.h"
 #include "support.h"
 
 namespace gensweep::testing {
@@ -439,6 +442,72 @@ evaluated = ["blurred"]
   r = run_gensweep({"render", "job.toml", "nosuch", "x"}, 0, dir.path());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("nosuch"), std::string::npos) << r.err;
+}
+
+// `gensweep render JOB DATASET OUT.npz`: images 0000-0063 as an ADM sample batch whose arr_0
+// bytes are exactly those of guided-diffusion's own batch of the same images
+// (shared/golden/formats/expected.json), and which numpy reads; images of another size are
+// refused, leaving no file.
+TEST(Cli, RenderWritesTheAdmSampleBatchGuidedDiffusionWrites) {
+  TempDir dir;
+  copy_cifar_images(dir / "images", 0, 64);
+  write_text(dir / "job.toml", R"([job]
+name = "batch"
+output = "out"
+
+[[datasets]]
+id = "images"
+source = "folder"
+path = "images"
+
+[[datasets]]
+id = "first"
+source = "folder"
+path = "images"
+limit = 2
+
+[[backbones]]
+id = "pix"
+preset = "pixels-32"
+
+[[comparisons]]
+reference = "images"
+evaluated = ["first"]
+)");
+  auto r = run_gensweep({"render", "job.toml", "images", "batch.npz"}, 0, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const store::NpzFile npz(dir / "batch.npz");
+  const store::NpzMember* images = npz.find("arr_0");
+  ASSERT_NE(images, nullptr);
+  EXPECT_TRUE(images->stored);
+  const auto header = npz.header("arr_0");
+  EXPECT_EQ(header.descr, "|u1");
+  EXPECT_EQ(header.shape, (std::vector<std::int64_t>{64, 32, 32, 3}));
+  const auto bytes = npz.read("arr_0");
+  EXPECT_EQ(sha256_hex(std::span<const std::uint8_t>(bytes).subspan(header.data_offset)),
+            "49032c314487d54439c82427296572ceb26ce01aa3a1522ff66d1c6368cfa154");
+  EXPECT_EQ(read_text(dir / "batch.npz.ids.txt").substr(0, 18), "0000.png\n0001.png\n");
+  if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+    const std::string check = fmt::format(
+        "/usr/bin/python3 -c \"import numpy as np; a = np.load('{}')['arr_0']; "
+        "assert a.shape == (64, 32, 32, 3) and a.dtype == np.uint8 and a[0, 0, 0].tolist() == "
+        "[158, 112, 49]\"",
+        (dir / "batch.npz").string());
+    EXPECT_EQ(std::system(check.c_str()), 0) << "numpy cannot read it as the ADM batch";
+  }
+
+  // One image of another size: refused naming it, and no batch appears.
+  io::Image small;
+  small.width = small.height = 16;
+  small.rgb.assign(16 * 16 * 3, 128);
+  const auto png = io::encode_png(small);
+  write_text(dir / "images" / "0010_small.png", std::string(png.begin(), png.end()));
+  r = run_gensweep({"render", "job.toml", "images", "mixed.npz"}, 0, dir.path());
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("image 11 (0010_small.png) is 16 x 16, the first image 32 x 32"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "mixed.npz"));
 }
 
 }  // namespace
