@@ -31,6 +31,8 @@ pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 # Archives: the .npz files written for other tools (store/numpy_writer.h).
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+# Raw deflate of dataset zip members, read at their offsets (pipeline/zip_members.h).
+find_package(ZLIB REQUIRED)
 
 find_package(Torch REQUIRED)
 # Say which LibTorch this build uses: Debian's is CPU-only, and a CUDA one is chosen by

@@ -12,7 +12,7 @@ packages=(
   libtorch-dev libeigen3-dev libopenblas-dev liblapacke-dev
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev
+  libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev zlib1g-dev
   # used only by tests and benchmarks (python3-torch, -torchvision and -pil: the PyTorch baseline
   # of bench/run_extract_python_bench.sh)
   python3-numpy python3-scipy python3-h5py python3-jsonschema
