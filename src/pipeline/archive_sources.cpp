@@ -19,6 +19,23 @@ io::DecodeOutcome failed_image(std::string reason) {
   return out;
 }
 
+std::string sha256_of_range(const features::detail::InputFile& file, std::uint64_t offset,
+                            std::uint64_t size) {
+  Sha256 h;
+  std::vector<std::uint8_t> chunk(std::min<std::uint64_t>(size, 1 << 20));
+  try {
+    for (std::uint64_t done = 0; done < size;) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - done));
+      file.read_at(offset + done, chunk.data(), n, "the member");
+      h.update(chunk.data(), n);
+      done += n;
+    }
+  } catch (const Error&) {
+    return "unreadable";  // the extraction records the reason for this image
+  }
+  return h.hex_digest();
+}
+
 std::string ListedSource::fingerprint_from(const std::vector<std::string>& digests) const {
   Sha256 h;
   h.update(fingerprint_tag_);

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "../features/zip_reader.h"
 #include "gensweep/core/error.h"
 #include "gensweep/pipeline/image_source.h"
 
@@ -29,6 +30,12 @@ namespace gensweep::pipeline::detail {
 std::int64_t member_byte_limit(const io::DecodeLimits& limits);
 
 io::DecodeOutcome failed_image(std::string reason);
+
+// sha256 hex of `size` bytes of `file` at `offset`, read in 1 MiB steps (never more in memory), or
+// "unreadable" when they are not all there: the digest of an archive member as it lies in the
+// file, so fingerprinting never inflates anything (a bomb costs its compressed size to hash).
+std::string sha256_of_range(const features::detail::InputFile& file, std::uint64_t offset,
+                            std::uint64_t size);
 
 // An ordered list of ids read from one or more container files. Subclasses fill ids_ (already
 // windowed) and description_, and implement load and content_digests.

@@ -96,9 +96,10 @@ class TarSource final : public detail::ListedSource {
   std::vector<std::string> content_digests(std::int64_t begin, std::int64_t end) const override {
     std::vector<std::string> out;
     for (std::int64_t i = begin; i < end; ++i) {
-      std::string reason;
-      auto bytes = read_image(samples_[i], detail::member_byte_limit({}), reason);
-      out.push_back(bytes ? sha256_hex(*bytes) : "unreadable");
+      const Sample& s = samples_[i];
+      out.push_back(s.reason.empty()
+                        ? detail::sha256_of_range(*files_[s.shard], s.image.offset, s.image.size)
+                        : "unreadable");
     }
     return out;
   }

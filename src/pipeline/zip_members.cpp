@@ -75,8 +75,8 @@ bool inflate_member(const features::detail::InputFile& file, const ZipEntry& ent
     rc = inflate(&z, Z_NO_FLUSH);
     if (z.total_out > out.size()) {
       reason = fmt::format(
-          "inflates to more than the {} bytes it declares (a zip bomb or a damaged archive); "
-          "stopped there",
+          "zip member inflates to more than the {} bytes it declares (a zip bomb or a damaged "
+          "archive); stopped there",
           entry.size);
       return false;
     }

@@ -72,14 +72,20 @@ class ZipSource final : public detail::ListedSource {
     return io::decode_image(*bytes, limits);
   }
 
+  // Each member's bytes as stored (compressed or not) with its method, declared size and CRC: any
+  // change to what load() would decode changes one of them, and nothing is inflated to hash it.
   std::vector<std::string> content_digests(std::int64_t begin, std::int64_t end) const override {
     std::vector<std::string> out;
     for (std::int64_t i = begin; i < end; ++i) {
-      // The fingerprint hashes what load() decodes; an unreadable member is recorded as failed by
-      // the extraction, with its reason.
+      const ZipEntry& e = *members_[i];
       std::string reason;
-      auto bytes = archive_->read_member(*members_[i], detail::member_byte_limit({}), reason);
-      out.push_back(bytes ? sha256_hex(*bytes) : "unreadable");
+      const auto offset = archive_->data_offset(e, reason);
+      const std::string data =
+          offset ? detail::sha256_of_range(archive_->file(), *offset, e.compressed_size)
+                 : "unreadable";
+      out.push_back(data == "unreadable" ? data
+                                         : sha256_hex(fmt::format("{} {} {:08x} {}", e.method,
+                                                                  e.size, e.crc32, data)));
     }
     return out;
   }
