@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "gensweep/store/feature_store.h"
 #include "support.h"
@@ -442,6 +443,46 @@ TEST_F(Sources, ChangingAnArchiveMakesItsStoresStale) {
   auto r = run_gensweep({"run", "job.toml", "--quiet"}, 0, dir_.path());
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("dataset_fingerprint"), std::string::npos) << r.err;
+}
+
+// `gensweep compare` infers the source from the path: every container of the same images gives
+// the FD of the folder against a copy of itself, bit for bit.
+TEST_F(Sources, CompareTakesArchivesByTheirPaths) {
+  GENSWEEP_REQUIRE_SHARED(kAdmBatch);
+  copy_cifar_images(dir_ / "copy", 0, kImages);
+  std::vector<Member> members;
+  for (int i = 0; i < kImages; ++i)
+    members.push_back({fmt::format("{:04d}.png", i), cifar_png(i)});
+  write_archive(dir_ / "images.zip", members, true, true);
+  write_archive(dir_ / "w-000000.tar", {members.begin(), members.begin() + 30}, false);
+  write_archive(dir_ / "w-000001.tar", {members.begin() + 30, members.end()}, false);
+  python(fmt::format(R"(
+import numpy as np, h5py
+x = np.load('{0}')['arr_0']
+with h5py.File('{1}/images.h5', 'w') as f:
+    f.create_dataset('/images', data=x)
+np.savez('{1}/stats.npz', mu=np.zeros(3), sigma=np.eye(3))
+)",
+                     (shared_dir() / kAdmBatch).string(), dir_.path().string()));
+  auto fd_against_folder = [&](const std::string& eval) {
+    auto r =
+        run_gensweep({"compare", "png", eval, "--backbone", "random-cnn-512", "--json", "--quiet"},
+                     0, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << eval << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? -1.0 : j["metrics"]["fd"].get<double>();
+  };
+  const double expected = fd_against_folder("copy");
+  for (const std::string& eval :
+       std::vector<std::string>{"images.zip", "w-{000000..000001}.tar",
+                                (shared_dir() / kAdmBatch).string(), "images.h5:/images"})
+    EXPECT_EQ(fd_against_folder(eval), expected) << eval;
+  auto stats =
+      run_gensweep({"compare", "png", "stats.npz", "--backbone", "pixels-32"}, 0, dir_.path());
+  EXPECT_EQ(stats.exit_code, 2);
+  EXPECT_NE(stats.err.find("'stats.npz': statistics files are not yet supported as compare inputs"),
+            std::string::npos)
+      << stats.err;
 }
 
 }  // namespace
