@@ -32,7 +32,8 @@ commands:
   validate JOB       check a job file; print its resolved form and config hash
   inspect STORE      show a feature store's shape, provenance, progress and failures
   export STORE       its statistics as pytorch-fid's .npz, its features as .npy
-  compare REF EVAL   compare two image folders, stores or feature files (.npy, .h5:/dataset)
+  compare REF EVAL   compare two image sets (folders, .zip, .tar, .npz batches, .h5:/images),
+                     stores or feature files (.npy, .h5:/dataset)
   submit JOB         submit the job to Slurm: an array of extraction jobs for unfinished
                      stores, then a reduction job that depends on it
   status JOB         stores (complete, partial, failed and why), results and Slurm jobs

@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
-#include <regex>
 
 #include "../features/zip_reader.h"
 #include "archive_sources.h"

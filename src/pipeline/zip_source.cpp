@@ -12,9 +12,8 @@
 //   "stored") writes into a buffer of exactly the declared size, failing the moment the stream
 //   produces more, so a lying header cannot make us allocate or inflate past the limit.
 
-#include <zlib.h>
-
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "../features/zip_reader.h"
