@@ -90,6 +90,24 @@ with tarfile.open('{0}', 'w') as t:
   EXPECT_EQ(jpg->load(0, {}).image.rgb, io::decode_image(io::read_file_bytes(cifar(0))).image.rgb);
 }
 
+TEST(ImageSources, CompressedShardsAreRefusedSayingWhatToDo) {
+  TempDir dir("gensweep-targz");
+  python(
+      fmt::format("import tarfile\nwith tarfile.open('{}', 'w:gz') as t:\n    t.add('{}', "
+                  "'a/0.png')\n",
+                  (dir / "s.tar.gz").string(), cifar(0)));
+  try {
+    make_tar_source({dir / "s.tar.gz"}, "", 0, -1);
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              fmt::format("tar shard '{}' is gzip-compressed: gensweep reads each image at its "
+                          "offset, which needs an uncompressed tar (decompress the shard first, "
+                          "e.g. gunzip)",
+                          (dir / "s.tar.gz").string()));
+  }
+}
+
 TEST(ImageSources, AdmBatchPixelsAndLabelsAreTheGoldens) {
   GENSWEEP_REQUIRE_SHARED("golden/formats/adm_samples_first64.npz");
   const auto src =
