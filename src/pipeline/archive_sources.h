@@ -37,8 +37,9 @@ io::DecodeOutcome failed_image(std::string reason);
 std::string sha256_of_range(const features::detail::InputFile& file, std::uint64_t offset,
                             std::uint64_t size);
 
-// An ordered list of ids read from one or more container files. Subclasses fill ids_ (already
-// windowed) and description_, and implement load and content_digests.
+// An ordered list of ids read from one or more container files. Subclasses fill ids_, labels_
+// (optional) and description_, window them with apply_window, and implement load and
+// content_digests.
 class ListedSource : public ImageSource {
  public:
   std::int64_t size() const override { return static_cast<std::int64_t>(ids_.size()); }
@@ -58,9 +59,8 @@ class ListedSource : public ImageSource {
   explicit ListedSource(std::string fingerprint_tag)
       : fingerprint_tag_(std::move(fingerprint_tag)) {}
   // Keeps [offset, offset + limit) (limit < 0: to the end) of `items`, ids_ and labels_ (those not
-  // empty; all the same length), appending
-  // " [images a..b of n]" to description_ when that is not everything. Throws IoError when offset
-  // is past the end.
+  // empty; all the same length), appending " [images a..b of n]" to description_ when that is not
+  // everything. Throws IoError when offset is past the end.
   template <typename T>
   void apply_window(std::vector<T>& items, std::int64_t offset, std::int64_t limit);
 
