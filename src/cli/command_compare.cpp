@@ -1,14 +1,16 @@
 // gensweep compare REF EVAL: the quick path (as torch-fidelity's fidelity command). Each side may
 // be images (a folder, a dataset zip, WebDataset tar shards, an ADM .npz sample batch, a uint8
-// file.h5:/images array), a gensweep store, or precomputed features (file.npy, file.h5:/dataset).
-// The comparison is written as an in-memory job and run through the same pipeline as job files, so
-// it gets the same validation, stores and numbers.
+// file.h5:/images array), a gensweep store, precomputed features (file.npy, file.h5:/dataset), or
+// statistics another tool wrote (pytorch-fid/clean-fid .npz, EDM2 .pkl, torch-fidelity .pt). The
+// comparison is written as an in-memory job and run through the same pipeline as job files, so it
+// gets the same validation, stores and numbers.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "args.h"
@@ -26,6 +28,8 @@
 #include "gensweep/pipeline/run.h"
 #include "gensweep/store/external_features.h"
 #include "gensweep/store/feature_store.h"
+#include "gensweep/store/npz_reader.h"
+#include "statistics_export.h"
 
 namespace gensweep::cli {
 namespace {
@@ -36,7 +40,17 @@ std::string toml_string(const std::string& s) {
 }
 
 // kImages: an archive or array source (config::dataset_source_for_path decides which).
-enum class InputKind { kFolder, kImages, kStore, kFeatures };
+enum class InputKind { kFolder, kImages, kStore, kFeatures, kStatistics };
+
+// A statistics file: a pickle or torch.save file by name, or a .npz holding mu and sigma. Which
+// set and whether it is sound is for the statistics reader to say when the job runs.
+bool is_statistics_file(const std::string& input) {
+  if (ends_with_ci(input, ".pkl") || ends_with_ci(input, ".pt") || ends_with_ci(input, ".pth"))
+    return true;
+  if (!ends_with_ci(input, ".npz")) return false;
+  const store::NpzFile npz(input);
+  return npz.find("mu") != nullptr && npz.find("sigma") != nullptr;
+}
 
 bool is_image_archive(const std::string& input) {
   return ends_with_ci(input, ".zip") || ends_with_ci(input, ".tar") || ends_with_ci(input, ".npz");
@@ -50,11 +64,8 @@ InputKind classify(const std::string& input) {
     if (!ends_with_ci(input, ".tar"))
       GENSWEEP_CHECK(std::filesystem::exists(p), UsageError,
                      "gensweep compare: '{}' does not exist", input);
-    if (ends_with_ci(input, ".npz") && pipeline::is_statistics_npz(p))
-      throw UsageError(fmt::format(
-          "gensweep compare: '{}': statistics files are not yet supported as compare inputs "
-          "(it holds mu and sigma, not a sample batch arr_0)",
-          input));
+    // An .npz with mu and sigma is statistics; with arr_0 a sample batch.
+    if (ends_with_ci(input, ".npz") && is_statistics_file(input)) return InputKind::kStatistics;
     return InputKind::kImages;
   }
   const auto colon = input.rfind(':');
@@ -76,10 +87,12 @@ InputKind classify(const std::string& input) {
                  "store, a .npy file, or FILE.h5:/dataset)",
                  input);
   if (ends_with_ci(input, ".npy")) return InputKind::kFeatures;
+  if (is_statistics_file(input)) return InputKind::kStatistics;
   if (ends_with_ci(input, ".h5") || ends_with_ci(input, ".hdf5")) return InputKind::kStore;
   throw UsageError(fmt::format(
       "gensweep compare: cannot tell what '{}' is (expected an image folder, a gensweep store "
-      "(.h5), a .npy file, or FILE.h5:/dataset)",
+      "(.h5), a .npy file, FILE.h5:/dataset, or a statistics file: .npz with mu and sigma, .pkl, "
+      ".pt)",
       input));
 }
 
@@ -107,8 +120,14 @@ std::string image_source_lines(const std::string& input) {
   return lines;
 }
 
-std::string dataset_entry(const std::string& id, const std::string& input, InputKind kind) {
+// `backbone`: the job's backbone id, which statistics are declared to belong to.
+std::string dataset_entry(const std::string& id, const std::string& input, InputKind kind,
+                          const std::string& backbone) {
   switch (kind) {
+    case InputKind::kStatistics:
+      return fmt::format(
+          "[[datasets]]\nid = \"{}\"\nsource = \"statistics\"\npath = {}\nbackbone = \"{}\"\n", id,
+          toml_string(std::filesystem::absolute(input).string()), backbone);
     case InputKind::kImages:
       return fmt::format("[[datasets]]\nid = \"{}\"\n{}", id, image_source_lines(input));
     case InputKind::kFolder:
@@ -144,8 +163,12 @@ Compares two sets of images or features. REF and EVAL may each be:
                          or uint8 NHWC images in HDF5 (FILE.h5:/images); also with --backbone
   a gensweep store       STORE.h5 written by gensweep (its valid rows)
   precomputed features   FILE.npy, or FILE.h5:/dataset (N x D float32 or float64)
+  statistics             a mean and covariance another tool wrote: pytorch-fid, clean-fid, EDM
+                         or ADM .npz (mu, sigma), EDM2 .pkl, torch-fidelity *-stat-fid-*.pt;
+                         read as data, never executed; only fd can use them
 Folders need --backbone; features and stores are used as they are (both sides must then be
-features of the same feature space).
+features of the same feature space). Statistics beside a folder must be of the --backbone's
+feature space (and --layer's): gensweep can check the dimension, not the network.
 
 options:
   --backbone NAME   a preset from configs/backbones.toml (e.g. pixels-32, random-cnn-512,
@@ -154,6 +177,11 @@ options:
                     pt_inception-2015-12-05-6726825d.pth; torchscript presets: the exported
                     network); never downloaded
   --sha256 HEX      the file's expected sha256: a different file is refused (exit 6)
+  --layer L         the layer of a fid-inception --backbone: 64, 192, 768, 2048 (default) or
+                    logits (pytorch-fid's --dims)
+  --save-stats FILE.npz
+                    also write REF's statistics (an image folder or a store) as pytorch-fid's
+                    .npz, with provenance in FILE.npz.json; compare FILE.npz EVAL reuses them
   --metrics LIST    comma-separated metric names (default: fd; known: {})
   --param M.P=V     a metric parameter, e.g. --param precision.k=5 --param kid.subsets=50
                     (repeatable; comma-separated lists work too; see docs/METRICS.md)
@@ -199,6 +227,17 @@ std::string backbone_weights_lines(const Args& args, const std::string& presets_
                    "gensweep compare: --weights {}: no such file", path.string());
     lines += fmt::format("weights = {}\n", toml_string(path.string()));
   }
+  if (const auto layer = args.value("layer")) {
+    GENSWEEP_CHECK(preset && preset->kind == "fid-inception", UsageError,
+                   "gensweep compare: --layer chooses a layer of a fid-inception backbone; "
+                   "--backbone {} is {}",
+                   backbone, preset ? "of kind " + preset->kind : "not a preset");
+    static const std::vector<std::string> kLayers = {"64", "192", "768", "2048", "logits"};
+    GENSWEEP_CHECK(std::find(kLayers.begin(), kLayers.end(), *layer) != kLayers.end(), UsageError,
+                   "gensweep compare: --layer '{}': expected one of 64, 192, 768, 2048, logits",
+                   *layer);
+    lines += fmt::format("layer = {}\n", toml_string(*layer));
+  }
   if (sha256) {
     const bool hex =
         sha256->size() == 64 && std::all_of(sha256->begin(), sha256->end(),
@@ -214,9 +253,10 @@ std::string backbone_weights_lines(const Args& args, const std::string& presets_
 
 // Features inputs take no backbone, so no weights either.
 std::string no_weights_flags(const Args& args) {
-  GENSWEEP_CHECK(!args.value("weights") && !args.value("sha256"), UsageError,
-                 "gensweep compare: --weights and --sha256 belong to --backbone, which only image "
-                 "folders use");
+  GENSWEEP_CHECK(!args.value("weights") && !args.value("sha256") && !args.value("layer"),
+                 UsageError,
+                 "gensweep compare: --weights, --sha256 and --layer belong to --backbone, which "
+                 "only image folders use");
   return "";
 }
 
@@ -224,8 +264,8 @@ std::string no_weights_flags(const Args& args) {
 
 int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   Args args("compare", argv,
-            {"backbone", "weights", "sha256", "metrics", "param", "per-sample", "cache",
-             "batch-size", "threads", "presets"},
+            {"backbone", "weights", "sha256", "layer", "metrics", "param", "per-sample", "cache",
+             "save-stats", "batch-size", "threads", "presets"},
             {"help", "json", "quiet", "verify-inputs"});
   if (args.flag("help")) {
     if (comm.is_root()) fmt::print(kCompareHelp, join(pipeline::metric_names(), " "));
@@ -243,9 +283,22 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   GENSWEEP_CHECK(!images || args.value("backbone"), UsageError,
                  "gensweep compare: an image folder needs --backbone NAME (a preset such as "
                  "pixels-32 or random-cnn-512)");
-  GENSWEEP_CHECK(!images || (has_images(ref_kind) && has_images(eval_kind)), UsageError,
+  // Statistics go with either: beside images they are declared to be of its backbone's space.
+  const auto beside_images = [](InputKind k) {
+    return k == InputKind::kFolder || k == InputKind::kImages || k == InputKind::kStatistics;
+  };
+  GENSWEEP_CHECK(!images || (beside_images(ref_kind) && beside_images(eval_kind)), UsageError,
                  "gensweep compare: cannot compare an image folder with precomputed features "
                  "(their feature spaces need not match); give two folders or two feature sets");
+  std::optional<std::filesystem::path> save_stats;
+  if (const auto target = args.value("save-stats")) {
+    save_stats = std::filesystem::absolute(*target);
+    GENSWEEP_CHECK(has_images(ref_kind) || ref_kind == InputKind::kStore, UsageError,
+                   "gensweep compare: --save-stats writes the statistics of REF's features, which "
+                   "needs REF to be images or a gensweep store; '{}' is not",
+                   ref);
+    check_statistics_target(*save_stats, "--save-stats");
+  }
 
   config::LoadOptions options;
   options.presets_dir = args.value("presets").value_or(default_presets_dir());
@@ -301,8 +354,9 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
                                 toml_string(out_dir.string()));
   job += fmt::format("batch_size = {}\nthreads = {}\n\n", args.int_value("batch-size", 64),
                      args.int_value("threads", 0));
-  job += dataset_entry("reference", ref, ref_kind) + "\n" +
-         dataset_entry("evaluated", eval, eval_kind) + "\n";
+  const std::string backbone_id = images ? "features" : "given";
+  job += dataset_entry("reference", ref, ref_kind, backbone_id) + "\n" +
+         dataset_entry("evaluated", eval, eval_kind, backbone_id) + "\n";
   if (images) {
     job += fmt::format("[[backbones]]\nid = \"features\"\npreset = {}\n{}\n",
                        toml_string(*args.value("backbone")), backbone_lines);
@@ -333,6 +387,13 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
     std::filesystem::create_directories(target.parent_path());
     std::filesystem::copy_file(results.per_sample.front().path, target,
                                std::filesystem::copy_options::overwrite_existing);
+  }
+  if (comm.is_root() && save_stats) {
+    const std::filesystem::path store_path = ref_kind == InputKind::kStore
+                                                 ? std::filesystem::path(ref)
+                                                 : plan.store_path("reference", backbone_id);
+    const auto st = store::FeatureStore::open_read(store_path);
+    export_statistics(store_path, st, *save_stats, /*compress=*/true);
   }
   if (comm.is_root()) {
     nlohmann::json values = nlohmann::json::object(), diagnostics = nlohmann::json::object();

@@ -118,6 +118,10 @@ void write_dataset(Writer& w, const DatasetConfig& dataset) {
     if (features->format == FeaturesFormat::kHdf5) path += ":" + features->hdf5_dataset;
     w.line("path", toml_quote(path));
     w.line("backbone", toml_quote(features->backbone));
+  } else if (const auto* statistics = std::get_if<StatisticsSource>(&dataset.source)) {
+    w.line("path", quote_path(statistics->file));
+    w.line("backbone", toml_quote(statistics->backbone));
+    w.line("entry", toml_quote(statistics->entry));
   } else if (const auto* zip = std::get_if<ZipSource>(&dataset.source)) {
     w.line("path", quote_path(zip->path));
     write_window(w, zip->offset, zip->limit);

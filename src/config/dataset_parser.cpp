@@ -14,13 +14,13 @@ namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-constexpr std::array<std::string_view, 7> kSources = {
-    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName,  ZipSource::kName,
-    TarSource::kName,    NpzSource::kName,     Hdf5ImagesSource::kName};
+constexpr std::array<std::string_view, 8> kSources = {
+    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName, StatisticsSource::kName,
+    ZipSource::kName,    TarSource::kName,     NpzSource::kName,      Hdf5ImagesSource::kName};
 // Every key a dataset table may hold, whatever its source.
-constexpr std::array<std::string_view, 15> kAllDatasetKeys = {
-    "id",       "source", "path",  "offset", "limit", "base",    "distortion", "seed",
-    "backbone", "shards", "field", "files",  "file",  "dataset", "layout"};
+constexpr std::array<std::string_view, 16> kAllDatasetKeys = {
+    "id",       "source", "path",   "offset", "limit", "base", "distortion", "seed",
+    "backbone", "entry",  "shards", "field",  "files", "file", "dataset",    "layout"};
 constexpr std::array<std::string_view, 2> kLayouts = {"NHWC", "NCHW"};
 constexpr std::array<std::string_view, 4> kDistortionKinds = {
     GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind};
@@ -135,6 +135,25 @@ FeaturesSource parse_features(TableReader& table, const LoadOptions& options, Da
   return features;
 }
 
+// Which file holds the statistics is decided by its content when it is read (a .npz, a pickle or
+// a torch.save file), not by its name: pytorch-fid's own rule (".npz" suffix) misses the others.
+StatisticsSource parse_statistics(TableReader& table, const LoadOptions& options,
+                                  DatasetRefs& refs) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "backbone",
+                                                            "entry"};
+  table.check_keys(kKeys, "source \"statistics\"");
+  StatisticsSource statistics;
+  const Value path = table.require("path");
+  statistics.file = path.as_path();
+  if (options.check_paths) check_file(path, statistics.file);
+  if (auto entry = table.get("entry")) statistics.entry = entry->as_string();
+  const Value backbone = table.require("backbone");
+  statistics.backbone = backbone.as_string();
+  refs.ref_path = backbone.path();
+  refs.ref_where = backbone.where();
+  return statistics;
+}
+
 // offset and limit, shared by every source that lists images.
 void parse_window(TableReader& table, std::int64_t& offset, std::optional<std::int64_t>& limit) {
   if (auto o = table.get("offset")) offset = o->as_int(0, kInt64Max);
@@ -245,12 +264,15 @@ DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, Data
       dataset.source = parse_features(table, options, refs);
       break;
     case 3:
-      dataset.source = parse_zip(table, options);
+      dataset.source = parse_statistics(table, options, refs);
       break;
     case 4:
-      dataset.source = parse_tar(table, options);
+      dataset.source = parse_zip(table, options);
       break;
     case 5:
+      dataset.source = parse_tar(table, options);
+      break;
+    case 6:
       dataset.source = parse_npz(table, options);
       break;
     default:

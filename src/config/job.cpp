@@ -40,6 +40,9 @@ const BackboneConfig& find_backbone(const Job& job, std::string_view id) {
 bool backbone_applies(const DatasetConfig& dataset, const BackboneConfig& backbone) {
   if (const auto* features = std::get_if<FeaturesSource>(&dataset.source))
     return backbone.is_external() && features->backbone == backbone.id;
+  // Statistics are in the feature space of the one backbone they are declared for, of any kind.
+  if (const auto* statistics = std::get_if<StatisticsSource>(&dataset.source))
+    return statistics->backbone == backbone.id;
   return !backbone.is_external();
 }
 

@@ -164,6 +164,8 @@ std::string why_not_applicable(const DatasetConfig& dataset, const BackboneConfi
   if (backbone_applies(dataset, backbone)) return "";
   if (const auto* features = std::get_if<FeaturesSource>(&dataset.source))
     return fmt::format("its features belong to backbone \"{}\"", features->backbone);
+  if (const auto* statistics = std::get_if<StatisticsSource>(&dataset.source))
+    return fmt::format("its statistics are declared for backbone \"{}\"", statistics->backbone);
   return "an external backbone applies only to features datasets";
 }
 
@@ -262,6 +264,11 @@ class JobParser {
                   "backbone \"{}\" has kind \"{}\"; a features dataset needs a backbone of kind "
                   "\"external\"",
                   backbone->id, backbone->kind()));
+      } else if (const auto* statistics = std::get_if<StatisticsSource>(&datasets[i].source)) {
+        if (!find(job_.backbones, statistics->backbone))
+          fail_ref(refs, fmt::format("unknown backbone \"{}\"{}", statistics->backbone,
+                                     suggestion_suffix(statistics->backbone, ids_of(job_.backbones),
+                                                       "backbones")));
       }
     }
     // Every base exists now; follow each chain. A chain that comes back to where it started is a

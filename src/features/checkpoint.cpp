@@ -176,7 +176,8 @@ class StateDictBuilder {
   UnpicklerHooks hooks() {
     return {[this](const std::string& m, const std::string& n) { return find_global(m, n); },
             [this](const Value& c, const Value& a) { return call(c, a); },
-            [this](const Value& pid) { return persistent_load(pid); }};
+            [this](const Value& pid) { return persistent_load(pid); },
+            /*build=*/{}};
   }
 
   struct RootStorage {

@@ -496,6 +496,16 @@ ValuePtr Unpickler::load() {
         stack_.push_back(make_string(read_bytes(read_uint(1, "SHORT_BINBYTES"), "SHORT_BINBYTES"),
                                      ValueKind::kBytes));
         break;
+      case 0x8e:
+        stack_.push_back(
+            make_string(read_bytes(read_uint(8, "BINBYTES8"), "BINBYTES8"), ValueKind::kBytes));
+        break;
+      // Protocol 5's in-band buffer (numpy arrays pickled by Python >= 3.14 by default): the same
+      // bytes, mutable in Python, which nothing here needs to know.
+      case 0x96:
+        stack_.push_back(
+            make_string(read_bytes(read_uint(8, "BYTEARRAY8"), "BYTEARRAY8"), ValueKind::kBytes));
+        break;
       case '}':
         stack_.push_back(make_value(ValueKind::kDict));
         break;
@@ -612,6 +622,11 @@ ValuePtr Unpickler::load() {
       case 'b': {  // BUILD: obj.__setstate__(state)
         auto state = pop("BUILD");
         auto& obj = top("BUILD");
+        // Objects a hook made (numpy arrays and dtypes) take their state through the build hook.
+        if (obj->kind == ValueKind::kObject && hooks_.build) {
+          hooks_.build(*obj, *state);
+          break;
+        }
         // state_dict() sets an OrderedDict attribute `_metadata` (module versions), which pickles
         // as a BUILD with a dict of attributes. Those attributes mean nothing to the weights, so
         // they are accepted and dropped; BUILD on anything else is not something torch.save

@@ -125,6 +125,9 @@ struct UnpicklerHooks {
   std::function<ValuePtr(const Value& callable, const Value& args)> call;
   // BINPERSID: the object a persistent id stands for (torch.save's storages).
   std::function<ValuePtr(const Value& pid)> persistent_load;
+  // BUILD on an object a hook made (a numpy array's or dtype's __setstate__): updates `object`
+  // from `state`, or throws. Unset: BUILD on such an object is refused as malformed.
+  std::function<void(Value& object, const Value& state)> build;
 };
 
 class Unpickler {

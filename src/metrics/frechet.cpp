@@ -30,7 +30,7 @@ void check_stats(const GaussianStats& s, int which) {
   GENSWEEP_CHECK(s.scatter.rows() == s.dim() && s.scatter.cols() == s.dim(), NumericalError,
                  "{}: set {} statistics are inconsistent: mean has {} entries, scatter is {} x {}",
                  kWhat, which, s.dim(), s.scatter.rows(), s.scatter.cols());
-  GENSWEEP_CHECK(s.count >= 2, NumericalError,
+  GENSWEEP_CHECK(s.imported || s.count >= 2, NumericalError,
                  "{}: set {} has {} sample(s); the N-1 covariance needs at least 2", kWhat, which,
                  s.count);
   for (Eigen::Index i = 0; i < s.mean.size(); ++i) {
@@ -432,8 +432,8 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
   r.mean_term = (a.mean - b.mean).squaredNorm();
   // tr(Sigma) summed over the diagonal of scatter / (N - 1), entry by entry as covariance()
   // divides them: the same double as np.trace(np.cov(x)), without forming the matrix again.
-  r.trace1 = (a.scatter.diagonal() / static_cast<double>(a.count - 1)).sum();
-  r.trace2 = (b.scatter.diagonal() / static_cast<double>(b.count - 1)).sum();
+  r.trace1 = (a.scatter.diagonal() / a.covariance_divisor()).sum();
+  r.trace2 = (b.scatter.diagonal() / b.covariance_divisor()).sum();
   finish(r);
 
   std::vector<std::string> notes;
@@ -444,11 +444,19 @@ FrechetResult frechet_distance(const GaussianStats& a, const GaussianStats& b,
         "offset)",
         options.eps));
   }
-  // Unknown ranks (diagnostics off) are still bounded by the counts.
-  if ((r.rank1 >= 0 && r.rank1 < r.dim) || (r.rank1 < 0 && r.n1 - 1 < r.dim))
-    notes.push_back(singular_note(1, r.n1, r.rank1, r.dim, false));
-  if ((r.rank2 >= 0 && r.rank2 < r.dim) || (r.rank2 < 0 && r.n2 - 1 < r.dim))
-    notes.push_back(singular_note(2, r.n2, r.rank2, r.dim, false));
+  // Unknown ranks (diagnostics off) are still bounded by the counts, where they are known.
+  const auto singular = [&](const GaussianStats& s, std::int64_t rank) {
+    if (rank >= 0) return rank < r.dim;
+    return !(s.imported && s.count == 0) && s.count - 1 < r.dim;
+  };
+  if (singular(a, r.rank1)) notes.push_back(singular_note(1, r.n1, r.rank1, r.dim, false));
+  if (singular(b, r.rank2)) notes.push_back(singular_note(2, r.n2, r.rank2, r.dim, false));
+  for (const auto* s : {&a, &b}) {
+    if (!s->imported) continue;
+    notes.push_back(fmt::format(
+        "set {} is imported statistics ({}): the covariance route was the only one possible",
+        s == &a ? 1 : 2, s->count > 0 ? fmt::format("N = {}", s->count) : "N unknown"));
+  }
   notes.insert(notes.end(), r.notes.begin(), r.notes.end());
   r.notes = std::move(notes);
   return r;

@@ -129,6 +129,9 @@ GaussianStats compute_stats(FeatureView rows, const std::uint8_t* valid) {
 
 GaussianStats merge_stats(const GaussianStats& a, const GaussianStats& b) {
   for (const GaussianStats* s : {&a, &b}) {
+    GENSWEEP_CHECK(!s->imported, NumericalError,
+                   "merge_stats: imported statistics hold a covariance, not a scatter, and cannot "
+                   "be merged");
     GENSWEEP_CHECK(s->scatter.rows() == s->dim() && s->scatter.cols() == s->dim() && s->count >= 0,
                    NumericalError,
                    "merge_stats: inconsistent statistics: count {}, mean has {} entries, scatter "
@@ -155,6 +158,7 @@ GaussianStats merge_stats(const GaussianStats& a, const GaussianStats& b) {
 }
 
 Eigen::MatrixXd covariance(const GaussianStats& s) {
+  if (s.imported) return s.scatter;
   GENSWEEP_CHECK(s.count >= 2, NumericalError,
                  "covariance: needs at least 2 samples for the N-1 denominator, got {}", s.count);
   return s.scatter / static_cast<double>(s.count - 1);

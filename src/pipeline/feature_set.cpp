@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gensweep/core/error.h"
+#include "gensweep/features/statistics_file.h"
 #include "gensweep/pipeline/store_catalogue.h"
 #include "gensweep/pipeline/store_rows.h"
 #include "gensweep/pipeline/store_statistics.h"
@@ -62,6 +63,34 @@ FeatureSet FeatureSet::from_matrix(FeatureMatrix matrix) {
   return set;
 }
 
+FeatureSet FeatureSet::from_statistics(metrics::GaussianStats stats, std::string origin) {
+  GENSWEEP_ASSERT(stats.imported && !origin.empty(), "imported statistics need an origin");
+  FeatureSet set;
+  set.dim_ = stats.dim();
+  set.count_ = stats.count;
+  set.stats_ = std::make_shared<metrics::GaussianStats>(std::move(stats));
+  set.origin_ = std::move(origin);
+  return set;
+}
+
+FeatureSet FeatureSet::from_statistics_file(const std::filesystem::path& file,
+                                            const std::string& entry) {
+  features::ImportedStatistics imported = features::read_statistics_file(file, entry);
+  metrics::GaussianStats stats;
+  stats.imported = true;
+  stats.count = imported.count.value_or(0);
+  stats.mean = Eigen::Map<const Eigen::VectorXd>(imported.mean.data(), imported.dim);
+  stats.scatter =
+      Eigen::Map<const Eigen::MatrixXd>(imported.covariance.data(), imported.dim, imported.dim);
+  std::string origin = fmt::format(
+      "{} in {}, mean {}, covariance {}, {}", imported.format, file.string(), imported.mean_dtype,
+      imported.covariance_dtype,
+      imported.count ? fmt::format("N = {}", *imported.count) : std::string("N unknown"));
+  if (imported.max_asymmetry > 0)
+    origin += fmt::format(", symmetrised (largest asymmetry {:.3g})", imported.max_asymmetry);
+  return from_statistics(std::move(stats), std::move(origin));
+}
+
 const metrics::GaussianStats& FeatureSet::stats() const {
   if (!stats_) {
     // The D x D scatter can be large (75 MB at D = 3072): read only when a metric needs it.
@@ -76,6 +105,10 @@ const metrics::GaussianStats& FeatureSet::stats() const {
 }
 
 const FeatureMatrix& FeatureSet::features() const {
+  GENSWEEP_CHECK(!statistics_only(), DataError,
+                 "imported statistics ({}) have no features: only metrics of the mean and "
+                 "covariance (fd) can use them",
+                 origin_);
   if (!features_) {
     auto matrix = std::make_shared<FeatureMatrix>(count_, dim_);
     if (count_ > 0) store_->read(0, count_, matrix->values.data());
@@ -85,6 +118,10 @@ const FeatureMatrix& FeatureSet::features() const {
 }
 
 std::unique_ptr<metrics::RowSource> FeatureSet::row_source() const {
+  GENSWEEP_CHECK(!statistics_only(), DataError,
+                 "imported statistics ({}) have no feature rows: only metrics of the mean and "
+                 "covariance (fd) can use them",
+                 origin_);
   if (store_ && !features_) return std::make_unique<BorrowedRows>(store_);
   return std::make_unique<metrics::MatrixRowSource>(features().view());
 }

@@ -201,9 +201,4 @@ std::shared_ptr<ImageSource> make_npz_source(const std::vector<std::filesystem::
   return std::make_shared<NpzSource>(files, offset, limit);
 }
 
-bool is_statistics_npz(const std::filesystem::path& file) {
-  const store::NpzFile npz(file);
-  return npz.find("arr_0") == nullptr && npz.find("mu") != nullptr && npz.find("sigma") != nullptr;
-}
-
 }  // namespace gensweep::pipeline

@@ -189,6 +189,13 @@ Plan make_plan(const config::Job& job) {
     if (d.has_images()) {
       dp.images = source_of(d);
       dp.description = dp.images->description();
+    } else if (const auto* s = std::get_if<config::StatisticsSource>(&d.source)) {
+      dp.features_spec = s->file.string();
+      dp.features_backbone = s->backbone;
+      dp.statistics = true;
+      dp.statistics_entry = s->entry;
+      dp.description = "statistics: " + dp.features_spec +
+                       (s->entry.empty() ? std::string() : " (entry " + s->entry + ")");
     } else {
       const auto& f = std::get<config::FeaturesSource>(d.source);
       dp.features_spec = f.format == config::FeaturesFormat::kNpy
@@ -213,6 +220,16 @@ Plan make_plan(const config::Job& job) {
       for (const auto& b : c.backbones) {
         auto& list = needed[id];
         if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
+      }
+    }
+    for (const auto& id : ids) {
+      if (!std::holds_alternative<config::StatisticsSource>(config::find_dataset(job, id).source))
+        continue;
+      for (const auto& m : c.metrics) {
+        GENSWEEP_CHECK(find_metric(m).group->works_from_statistics(), ConfigError,
+                       "{}: dataset \"{}\" is imported statistics (a mean and a covariance, no "
+                       "features), and metric \"{}\" needs features; only fd can use statistics",
+                       c.where.str(), id, m);
       }
     }
     try {

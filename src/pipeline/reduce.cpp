@@ -59,7 +59,9 @@ class FeatureSetCache {
     if (it != sets_.end()) return it->second;
     const DatasetPlan& d = plan_.dataset(dataset);
     FeatureSet set = d.has_images() ? FeatureSet::from_store(catalogue_.at(dataset, backbone))
-                                    : load_features_dataset(d.features_spec);
+                     : d.statistics
+                         ? FeatureSet::from_statistics_file(d.features_spec, d.statistics_entry)
+                         : load_features_dataset(d.features_spec);
     return sets_.emplace(key, std::move(set)).first->second;
   }
 

@@ -181,6 +181,11 @@ std::int64_t side_integer(const store::SideArray& a, const std::string& name,
 store::Attributes set_identity(const Plan& plan, const StoreCatalogue& catalogue,
                                const std::string& dataset, const std::string& backbone) {
   const DatasetPlan& d = plan.dataset(dataset);
+  if (d.statistics) {
+    auto id = features_identity(d.features_spec);
+    id["statistics_entry"] = d.statistics_entry;
+    return id;
+  }
   if (!d.has_images()) return features_identity(d.features_spec);
   const StoreState& state = catalogue.at(dataset, backbone);
   GENSWEEP_CHECK(state.kind == StoreState::Kind::kComplete, StoreError, "{}: the store is {}",

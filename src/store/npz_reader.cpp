@@ -164,50 +164,63 @@ NpyArrayHeader parse_npy_header(std::span<const std::uint8_t> bytes, const std::
   return h;
 }
 
-Float64Array decode_npy_float64(std::span<const std::uint8_t> npy, const std::string& context) {
-  const NpyArrayHeader h = parse_npy_header(npy, context);
-  const FloatType type = float_type(h.descr);
-  GENSWEEP_CHECK(h.descr != "|O", IoError,
+Float64Array float64_from_raw(const std::string& descr, bool fortran_order,
+                              const std::vector<std::int64_t>& shape,
+                              std::span<const std::uint8_t> raw, const std::string& context) {
+  NpyArrayHeader h;
+  h.descr = descr;
+  h.shape = shape;
+  const FloatType type = float_type(descr);
+  GENSWEEP_CHECK(descr != "|O", IoError,
                  "{}: holds pickled Python objects (dtype '|O'); gensweep never unpickles array "
                  "members (expected float32 '<f4' or float64 '<f8')",
                  context);
   GENSWEEP_CHECK(type.bytes != 0, IoError,
-                 "{}: has dtype '{}'; expected float32 ('<f4') or float64 ('<f8')", context,
-                 h.descr);
-  const std::uint64_t count = static_cast<std::uint64_t>(h.element_count());
+                 "{}: has dtype '{}'; expected float32 ('<f4') or float64 ('<f8')", context, descr);
+  std::uint64_t count = 1;
+  for (auto d : shape) {
+    GENSWEEP_CHECK(
+        d >= 0 && (d == 0 || count <= (std::uint64_t{1} << 60) / static_cast<std::uint64_t>(d)),
+        IoError, "{}: shape {} is too large", context, h.shape_text());
+    count *= static_cast<std::uint64_t>(d);
+  }
   const std::uint64_t need = count * static_cast<std::uint64_t>(type.bytes);
-  const std::uint64_t have = npy.size() - static_cast<std::uint64_t>(h.data_offset);
-  GENSWEEP_CHECK(have >= need, IoError,
+  GENSWEEP_CHECK(raw.size() >= need, IoError,
                  "{}: truncated: shape {} of '{}' needs {} bytes of data, {} are there", context,
-                 h.shape_text(), h.descr, need, have);
+                 h.shape_text(), descr, need, raw.size());
 
   Float64Array out;
-  out.shape = h.shape;
-  out.stored_dtype = h.descr;
+  out.shape = shape;
+  out.stored_dtype = descr;
   out.values.resize(count);
-  const std::uint8_t* data = npy.data() + h.data_offset;
-  if (!h.fortran_order || h.shape.size() < 2) {
+  const std::uint8_t* data = raw.data();
+  if (!fortran_order || shape.size() < 2) {
     for (std::uint64_t i = 0; i < count; ++i)
       out.values[i] = read_float(data + i * type.bytes, type);
     return out;
   }
   // Fortran order: the first index varies fastest. Walk the C-order index and map it.
-  const std::size_t rank = h.shape.size();
+  const std::size_t rank = shape.size();
   std::vector<std::int64_t> index(rank, 0);
   std::vector<std::int64_t> stride(rank, 1);  // Fortran strides in elements
   for (std::size_t k = 1; k < rank; ++k)
-    stride[k] = stride[k - 1] * h.shape[k - 1];
+    stride[k] = stride[k - 1] * shape[k - 1];
   for (std::uint64_t i = 0; i < count; ++i) {
     std::int64_t source = 0;
     for (std::size_t k = 0; k < rank; ++k)
       source += index[k] * stride[k];
     out.values[i] = read_float(data + static_cast<std::uint64_t>(source) * type.bytes, type);
     for (std::size_t k = rank; k-- > 0;) {  // next C-order index: the last varies fastest
-      if (++index[k] < h.shape[k]) break;
+      if (++index[k] < shape[k]) break;
       index[k] = 0;
     }
   }
   return out;
+}
+
+Float64Array decode_npy_float64(std::span<const std::uint8_t> npy, const std::string& context) {
+  const NpyArrayHeader h = parse_npy_header(npy, context);
+  return float64_from_raw(h.descr, h.fortran_order, h.shape, npy.subspan(h.data_offset), context);
 }
 
 NpzFile::NpzFile(std::filesystem::path path) : path_(std::move(path)) {

@@ -394,7 +394,7 @@ TEST_F(ErrorsTest, UnknownChoices) {
   EXPECT_EQ(error_of(minimal_plus("[[datasets]]\nid = \"c\"\nsource = \"archive\"\n")),
             at(25, 10,
                "datasets[2].source: unknown source \"archive\" (known sources: folder, "
-               "derived, features, zip, tar, npz, hdf5)"));
+               "derived, features, statistics, zip, tar, npz, hdf5)"));
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"b\"\nkind = \"random_cnn\"\n")),
             at(25, 8,
                "backbones[1].kind: unknown backbone kind \"random_cnn\" (did you mean "
@@ -609,6 +609,24 @@ evaluated = ["f"]
                "\"f\" (its features belong to backbone \"ext\")"));
   EXPECT_EQ(error_of(text),
             at(24, 1, "comparisons[0]: no backbone applies to every dataset of this comparison"));
+}
+
+TEST_F(ErrorsTest, StatisticsDatasetKeysAreChecked) {
+  // feats.npy stands in for the statistics file: its content is read by the run, not the loader.
+  const std::string head = "[[datasets]]\nid = \"s\"\nsource = \"statistics\"\n";
+  EXPECT_EQ(
+      error_of(minimal_plus(head + "path = \"feats.npy\"\nbackbone = \"inception\"\n")),
+      at(27, 12, "datasets[2].backbone: unknown backbone \"inception\" (known backbones: pix)"));
+  EXPECT_EQ(error_of(minimal_plus(head + "path = \"feats.npy\"\n")),
+            at(23, 1, "datasets[2]: missing required key \"backbone\""));
+  EXPECT_EQ(error_of(minimal_plus(head + "path = \"missing.npz\"\nbackbone = \"pix\"\n")),
+            at(26, 8, fmt::format("datasets[2].path: \"{}\" does not exist", abs("missing.npz"))));
+  EXPECT_EQ(error_of(minimal_plus(head + "path = \"feats.npy\"\nbackbone = \"pix\"\nentry = 3\n")),
+            at(28, 9, "datasets[2].entry: expected a string, got integer"));
+  EXPECT_EQ(error_of(minimal_plus(head + "path = \"feats.npy\"\nbackbone = \"pix\"\nlimit = 3\n")),
+            at(28, 1,
+               "datasets[2].limit: unknown key for source \"statistics\" (known keys: id, source, "
+               "path, backbone, entry)"));
 }
 
 // ---- paths ----------------------------------------------------------------------------------

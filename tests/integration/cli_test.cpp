@@ -271,8 +271,104 @@ TEST(Cli, CompareWeightsFlagMistakesNameTheFlag) {
   auto features = run_gensweep(
       {"compare", h5 + ":/real", h5 + ":/fake", "--weights", (dir / "w.pth").string()});
   EXPECT_EQ(features.exit_code, 2);
-  EXPECT_NE(features.err.find("--weights and --sha256 belong to --backbone"), std::string::npos)
+  EXPECT_NE(features.err.find("--weights, --sha256 and --layer belong to --backbone"),
+            std::string::npos)
       << features.err;
+  // --layer names the flag too: for a preset that has no layers, and for an unknown layer.
+  auto layer = run_gensweep({"compare", a, b, "--backbone", "pixels-32", "--layer", "192"});
+  EXPECT_EQ(layer.exit_code, 2);
+  EXPECT_NE(layer.err.find("--layer chooses a layer of a fid-inception backbone; --backbone "
+                           "pixels-32 is of kind pixels"),
+            std::string::npos)
+      << layer.err;
+  layer = run_gensweep({"compare", a, b, "--backbone", "fid-inception", "--weights",
+                        (dir / "w.pth").string(), "--layer", "191"});
+  EXPECT_EQ(layer.exit_code, 2);
+  EXPECT_NE(layer.err.find("--layer '191': expected one of 64, 192, 768, 2048, logits"),
+            std::string::npos)
+      << layer.err;
+}
+
+// Statistics files other tools wrote as compare inputs (shared/golden/formats): pytorch-fid's FD
+// between its two files, the same arrays inside an EDM2 pickle, torch-fidelity's float32 mean
+// (FORMATS.md 2.4), and the refusals.
+TEST(Cli, CompareReadsStatisticsFilesOfOtherTools) {
+  GENSWEEP_REQUIRE_SHARED("golden/formats/pytorch_fid_stats_first423_dims192.npz");
+  const auto formats = shared_dir() / "golden" / "formats";
+  const std::string half_b = (formats / "pytorch_fid_stats_0423_0845_dims192.npz").string();
+  struct Case {
+    std::string reference;
+    double expected;
+  };
+  const std::vector<Case> cases = {
+      {"pytorch_fid_stats_first423_dims192.npz", 1.5646442523003117},
+      {"edm2_style_stats_first423_dims192.pkl", 1.5646442523003117},
+      {"torch_fidelity_cache/cifar10-first423-inception-v3-compat-stat-fid-192.pt",
+       1.564644470390114},
+  };
+  for (const auto& c : cases) {
+    auto r = run_gensweep({"compare", (formats / c.reference).string(), half_b, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << c.reference << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_NEAR(j["metrics"]["fd"].get<double>(), c.expected, 1e-9 * c.expected) << c.reference;
+    EXPECT_EQ(j["diagnostics"]["fd"]["route"], "symmetric-eigen");
+  }
+  auto kid = run_gensweep({"compare", (formats / "pytorch_fid_stats_first423_dims192.npz").string(),
+                           half_b, "--metrics", "fd,kid"});
+  EXPECT_EQ(kid.exit_code, 3) << kid.err;
+  EXPECT_NE(kid.err.find("metric \"kid\" needs features; only fd can use statistics"),
+            std::string::npos)
+      << kid.err;
+  auto hostile =
+      run_gensweep({"compare", (formats / "refuse_global_builtins_print.pkl").string(), half_b});
+  EXPECT_EQ(hostile.exit_code, 4) << hostile.err;
+  EXPECT_NE(hostile.err.find("refused the global builtins.print"), std::string::npos)
+      << hostile.err;
+}
+
+// --save-stats writes REF's statistics as pytorch-fid's .npz; comparing that file with EVAL gives
+// the FD of the two folders bit for bit (the covariance is the store's scatter / (N - 1), exactly
+// what the folder-to-folder FD uses). Layer 64 and 80 images a side keep N > D, so the FD of the
+// folders takes the same covariance route.
+TEST(Cli, CompareSaveStatsGivesAFileThatReproducesTheFd) {
+  GENSWEEP_REQUIRE_SHARED("weights/surrogate-fid-inception.pth");
+  TempDir dir;
+  copy_cifar_images(dir / "a", 0, 80);
+  copy_cifar_images(dir / "b", 80, 80);
+  const std::vector<std::string> backbone = {
+      "--backbone", "fid-inception",
+      "--weights",  (shared_dir() / "weights" / "surrogate-fid-inception.pth").string(),
+      "--layer",    "64"};
+  const std::string saved = (dir / "a_stats.npz").string();
+  std::vector<std::string> args = {"compare", (dir / "a").string(), (dir / "b").string(),
+                                   "--json",  "--save-stats",       saved};
+  args.insert(args.end(), backbone.begin(), backbone.end());
+  auto folders = run_gensweep(args);
+  ASSERT_EQ(folders.exit_code, 0) << folders.err;
+  ASSERT_TRUE(std::filesystem::exists(saved));
+  EXPECT_TRUE(std::filesystem::exists(saved + ".json"));
+  args = {"compare", saved, (dir / "b").string(), "--json"};
+  args.insert(args.end(), backbone.begin(), backbone.end());
+  auto reused = run_gensweep(args);
+  ASSERT_EQ(reused.exit_code, 0) << reused.err;
+  const auto f = nlohmann::json::parse(folders.out), r = nlohmann::json::parse(reused.out);
+  EXPECT_EQ(f["diagnostics"]["fd"]["route"], "symmetric-eigen");
+  EXPECT_EQ(r["metrics"]["fd"].get<double>(), f["metrics"]["fd"].get<double>());
+  EXPECT_TRUE(r["diagnostics"]["fd"]["n_reference"].is_null());
+
+  // The file exists now: refused before any work (nothing is replaced), as is a wrong suffix.
+  args = {"compare", (dir / "a").string(), (dir / "b").string(), "--save-stats", saved};
+  args.insert(args.end(), backbone.begin(), backbone.end());
+  auto again = run_gensweep(args);
+  EXPECT_EQ(again.exit_code, 4) << again.err;
+  EXPECT_NE(again.err.find("exists already; gensweep does not overwrite it"), std::string::npos)
+      << again.err;
+  EXPECT_EQ(again.err.find("image files read"), std::string::npos) << "it did work first";
+  args[4] = (dir / "stats.txt").string();
+  auto suffix = run_gensweep(args);
+  EXPECT_EQ(suffix.exit_code, 2) << suffix.err;
+  EXPECT_NE(suffix.err.find("expected a file name ending in .npz"), std::string::npos)
+      << suffix.err;
 }
 
 }  // namespace

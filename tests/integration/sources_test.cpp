@@ -461,7 +461,6 @@ import numpy as np, h5py
 x = np.load('{0}')['arr_0']
 with h5py.File('{1}/images.h5', 'w') as f:
     f.create_dataset('/images', data=x)
-np.savez('{1}/stats.npz', mu=np.zeros(3), sigma=np.eye(3))
 )",
                      (shared_dir() / kAdmBatch).string(), dir_.path().string()));
   auto fd_against_folder = [&](const std::string& eval) {
@@ -477,12 +476,6 @@ np.savez('{1}/stats.npz', mu=np.zeros(3), sigma=np.eye(3))
        std::vector<std::string>{"images.zip", "w-{000000..000001}.tar",
                                 (shared_dir() / kAdmBatch).string(), "images.h5:/images"})
     EXPECT_EQ(fd_against_folder(eval), expected) << eval;
-  auto stats =
-      run_gensweep({"compare", "png", "stats.npz", "--backbone", "pixels-32"}, 0, dir_.path());
-  EXPECT_EQ(stats.exit_code, 2);
-  EXPECT_NE(stats.err.find("'stats.npz': statistics files are not yet supported as compare inputs"),
-            std::string::npos)
-      << stats.err;
 }
 
 }  // namespace

@@ -81,19 +81,33 @@ struct FeaturesSource {
   std::string backbone;      // required: id of a backbone of kind "external"
 };
 
-using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, ZipSource,
-                                   TarSource, NpzSource, Hdf5ImagesSource>;
+// source = "statistics": a mean and covariance another tool wrote (pytorch-fid, clean-fid, EDM,
+// ADM .npz; EDM2 pickles; torch-fidelity caches), in the feature space of `backbone`.
+struct StatisticsSource {
+  static constexpr std::string_view kName = "statistics";
+  std::filesystem::path file;  // required; absolute; an existing file
+  std::string backbone;        // required: id of the backbone whose feature space they are in
+  std::string entry;           // which set, where a file holds several ("sfid", "fd_dinov2")
+};
+
+using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource,
+                                   ZipSource, TarSource, NpzSource, Hdf5ImagesSource>;
 
 struct DatasetConfig {
   std::string id;  // a valid name, unique among datasets
   DatasetSource source;
   SourceLocation where;  // the [[datasets]] header
 
-  // Every source but "features" holds images that backbones can be run on.
-  bool has_images() const { return !std::holds_alternative<FeaturesSource>(source); }
+  // Every source but features and statistics holds images that backbones can be run on.
+  bool has_images() const {
+    return !std::holds_alternative<FeaturesSource>(source) &&
+           !std::holds_alternative<StatisticsSource>(source);
+  }
+  // The backbone whose features or statistics a dataset gives (null for image datasets).
+  const std::string* given_backbone() const;
 };
 
-// "folder", "derived", "features", "zip", "tar", "npz" or "hdf5".
+// "folder", "derived", "features", "statistics", "zip", "tar", "npz" or "hdf5".
 std::string_view source_name(const DatasetSource& source);
 // "NHWC" or "NCHW".
 std::string_view pixel_layout_name(PixelLayout layout);

@@ -21,12 +21,21 @@ namespace gensweep::metrics {
 // count samples; mean [dim]; scatter [dim x dim] = sum_i (x_i - mean)(x_i - mean)^T, symmetric,
 // both triangles stored. A set with count == 0 has mean and scatter of zeros (or of size 0 when
 // default-constructed).
+//
+// Statistics imported from another tool's file (features/statistics_file.h) carry a covariance,
+// not a scatter, and often no N: for them `imported` is true, `scatter` holds the covariance as
+// the file gave it (denominator N - 1 already applied, so it is used bit for bit) and `count` is
+// N when the file records it, else 0. They serve the Fréchet distance and nothing that needs
+// features; merge_stats refuses them.
 struct GaussianStats {
   std::int64_t count = 0;
   Eigen::VectorXd mean;
   Eigen::MatrixXd scatter;
+  bool imported = false;
 
   std::int64_t dim() const { return mean.size(); }
+  // What scatter is divided by to give the covariance: N - 1, or 1 for imported statistics.
+  double covariance_divisor() const { return imported ? 1.0 : static_cast<double>(count - 1); }
 };
 
 // Statistics of the rows of `rows` ([N x D] float32, row-major) whose valid[i] != 0; valid is
@@ -44,8 +53,8 @@ GaussianStats compute_stats(FeatureView rows, const std::uint8_t* valid = nullpt
 // dimensions differ.
 GaussianStats merge_stats(const GaussianStats& a, const GaussianStats& b);
 
-// The unbiased covariance scatter / (count - 1), as np.cov(X, rowvar=False). Throws
-// NumericalError when count < 2.
+// The unbiased covariance scatter / (count - 1), as np.cov(X, rowvar=False), or an imported
+// covariance as it is. Throws NumericalError when count < 2 (computed statistics).
 Eigen::MatrixXd covariance(const GaussianStats& s);
 
 }  // namespace gensweep::metrics

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "gensweep/core/matrix_view.h"
 #include "gensweep/metrics/row_source.h"
@@ -28,11 +29,23 @@ class FeatureSet {
   static FeatureSet from_store(const std::filesystem::path& path);
   // From features already in memory (external files, `compare` inputs).
   static FeatureSet from_matrix(FeatureMatrix matrix);
+  // From statistics another tool wrote (stats.imported): a mean and a covariance, no rows.
+  // `origin` says where they came from ("pytorch-fid .npz (mu, sigma) in /x/stats.npz").
+  static FeatureSet from_statistics(metrics::GaussianStats stats, std::string origin);
+  // The statistics in another tool's file (features/statistics_file.h), `entry` selecting one
+  // set where it holds several. IoError naming the file when it holds none.
+  static FeatureSet from_statistics_file(const std::filesystem::path& file,
+                                         const std::string& entry = "");
 
   const metrics::GaussianStats& stats() const;  // loaded on first use
+  // Rows; for imported statistics N when the file recorded it, else 0.
   std::int64_t count() const { return count_; }
+  // Imported statistics only: no rows to read, so only metrics of the statistics can use it.
+  bool statistics_only() const { return !origin_.empty(); }
+  const std::string& origin() const { return origin_; }
   std::int64_t dim() const { return dim_; }
   const FeatureMatrix& features() const;  // valid rows, loaded on first use
+  // features() and row_source() throw DataError for a statistics-only set.
   // The valid rows block by block: streamed from the store (nothing loaded), or a view of the
   // features in memory. Valid while this set lives.
   std::unique_ptr<metrics::RowSource> row_source() const;
@@ -45,6 +58,7 @@ class FeatureSet {
   std::int64_t dim_ = 0;
   mutable std::shared_ptr<metrics::GaussianStats> stats_;
   mutable std::shared_ptr<FeatureMatrix> features_;
+  std::string origin_;  // imported statistics: where from; empty otherwise
 };
 
 }  // namespace gensweep::pipeline

@@ -53,8 +53,6 @@ std::shared_ptr<ImageSource> make_tar_source(const std::vector<std::filesystem::
 // ADM sample batches (config::NpzSource): stored arr_0 uint8 (N, H, W, 3), in file order.
 std::shared_ptr<ImageSource> make_npz_source(const std::vector<std::filesystem::path>& files,
                                              std::int64_t offset, std::int64_t limit);
-// Whether an .npz holds statistics (mu and sigma) rather than a sample batch (no arr_0).
-bool is_statistics_npz(const std::filesystem::path& file);
 // A uint8 image array in an HDF5 file (config::Hdf5ImagesSource); `channels_last`: NHWC, else NCHW.
 std::shared_ptr<ImageSource> make_hdf5_source(const std::filesystem::path& file,
                                               const std::string& dataset, bool channels_last,

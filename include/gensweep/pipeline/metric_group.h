@@ -119,6 +119,8 @@ class MetricGroup {
   virtual GroupNeeds needs() const = 0;
   // All ranks compute it together (else one rank computes it alone, with a serial twin).
   virtual bool collective() const { return false; }
+  // It can compare imported statistics (FeatureSet::statistics_only): a mean and a covariance.
+  virtual bool works_from_statistics() const { return false; }
 
   // Whether stage 1's state goes to the reference cache's side file, made by one rank: the reduce
   // stage then runs stage 1 once per reference set and parameters before dealing the items, so

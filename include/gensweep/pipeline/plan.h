@@ -38,8 +38,11 @@ struct ComputeSettings {
 struct DatasetPlan {
   std::string id;
   std::shared_ptr<ImageSource> images;  // null for datasets whose features are given
-  std::string features_spec;            // "x.npy" or "x.h5:/dataset" (feature datasets)
-  std::string features_backbone;        // the backbone those features belong to
+  // Features datasets: "x.npy" or "x.h5:/dataset"; statistics datasets: the statistics file.
+  std::string features_spec;
+  std::string features_backbone;  // the backbone those features or statistics belong to
+  bool statistics = false;        // the file holds imported statistics (source = "statistics")
+  std::string statistics_entry;   // which set of a file that holds several ("" = its only one)
   std::string description;
   bool has_images() const { return images != nullptr; }
 };

@@ -49,6 +49,13 @@ struct Float64Array {
   std::string stored_dtype;  // descr as found, e.g. "<f4"
 };
 
+// Values of `shape` stored as `descr` ("<f4", ">f8", ...) in `raw`, C or Fortran order, promoted
+// to float64 in C order: the one conversion behind .npy members and numpy arrays inside pickles.
+// Refuses other dtypes and short data, naming `context`.
+Float64Array float64_from_raw(const std::string& descr, bool fortran_order,
+                              const std::vector<std::int64_t>& shape,
+                              std::span<const std::uint8_t> raw, const std::string& context);
+
 // Decodes a whole .npy (header and data) of float32 or float64 in either byte order ('<', '>',
 // '='), C or Fortran order (transposed to C order on read). Refuses every other dtype, naming it.
 Float64Array decode_npy_float64(std::span<const std::uint8_t> npy, const std::string& context);

@@ -38,6 +38,7 @@ class FdGroup final : public MetricGroup {
   }
   // The raw rows only when a set has no more rows than dimensions, or for the bootstrap.
   GroupNeeds needs() const override { return {.statistics = true, .features = true}; }
+  bool works_from_statistics() const override { return true; }
 
   // When either set has no more rows than dimensions the covariances are singular and every
   // covariance-based route loses precision in their null space, so the exact nuclear-norm route
@@ -49,7 +50,16 @@ class FdGroup final : public MetricGroup {
     check_same_dimension(request, "fd");
     const auto& a = request.reference;
     const auto& b = request.evaluated;
-    const bool singular = std::min(a.count(), b.count()) <= a.dim();
+    const auto p = request.parameters_of<FdParameters>("fd");
+    // Imported statistics leave one route: the covariances as given (metrics/frechet.h).
+    const bool imported = a.statistics_only() || b.statistics_only();
+    for (const auto* set : {&a, &b}) {
+      GENSWEEP_CHECK(!set->statistics_only() || p.bootstrap == 0, DataError,
+                     "fd: the bootstrap interval resamples features, and {} are imported "
+                     "statistics; set fd.bootstrap = 0 for this comparison",
+                     set->origin());
+    }
+    const bool singular = !imported && std::min(a.count(), b.count()) <= a.dim();
     metrics::FrechetResult r =
         singular ? metrics::frechet_distance(a.features().view(), b.features().view())
                  : metrics::frechet_distance(a.stats(), b.stats());
@@ -57,8 +67,9 @@ class FdGroup final : public MetricGroup {
     v.value = r.value;
     v.diagnostics = {
         {"route", r.route},
-        {"n_reference", r.n1},
-        {"n_evaluated", r.n2},
+        // 0 rows: imported statistics that do not record N (null: unknown).
+        {"n_reference", r.n1 > 0 ? Json(r.n1) : Json(nullptr)},
+        {"n_evaluated", r.n2 > 0 ? Json(r.n2) : Json(nullptr)},
         {"dim", r.dim},
         {"rank_reference", r.rank1},
         {"rank_evaluated", r.rank2},
@@ -73,7 +84,8 @@ class FdGroup final : public MetricGroup {
         {"trace_sqrt", r.trace_sqrt},
         {"notes", r.notes},
     };
-    const auto p = request.parameters_of<FdParameters>("fd");
+    if (a.statistics_only()) v.diagnostics["reference_statistics"] = a.origin();
+    if (b.statistics_only()) v.diagnostics["evaluated_statistics"] = b.origin();
     if (p.bootstrap > 0) {
       const auto ci = metrics::bootstrap_fd(a.features().view(), b.features().view(), p.bootstrap,
                                             p.confidence, static_cast<std::uint64_t>(p.seed));

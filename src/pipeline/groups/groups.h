@@ -24,9 +24,20 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // DataError unless both sets have the same dimension (`metric` names the group's members).
 inline void check_same_dimension(const GroupRequest& request, const char* metric) {
-  GENSWEEP_CHECK(request.reference.dim() == request.evaluated.dim(), DataError,
-                 "{}: the reference features have dimension {} but the evaluated ones {}", metric,
-                 request.reference.dim(), request.evaluated.dim());
+  if (request.reference.dim() == request.evaluated.dim()) return;
+  // Imported statistics are the likely culprit: say which file, and what to check.
+  std::string imported;
+  for (const auto* set : {&request.reference, &request.evaluated}) {
+    if (set->statistics_only())
+      imported += fmt::format(
+          "; {} statistics are imported ({}): were they made with this "
+          "backbone and layer?",
+          set == &request.reference ? "the reference" : "the evaluated", set->origin());
+  }
+  throw DataError(
+      fmt::format("{}: the reference features have dimension {} but the evaluated "
+                  "ones {}{}",
+                  metric, request.reference.dim(), request.evaluated.dim(), imported));
 }
 
 }  // namespace gensweep::pipeline::groups
