@@ -41,6 +41,8 @@ if(NOT GENSWEEP_DEJAVU_FONT)
   message(WARNING "DejaVu Sans not found (install fonts-dejavu-core): figure labels will use "
                   "whatever font fontconfig substitutes")
 endif()
+# Raw deflate of dataset zip members, read at their offsets (pipeline/zip_members.h).
+find_package(ZLIB REQUIRED)
 
 find_package(Torch REQUIRED)
 # Say which LibTorch this build uses: Debian's is CPU-only, and a CUDA one is chosen by

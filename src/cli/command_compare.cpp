@@ -1,5 +1,6 @@
 // gensweep compare REF EVAL: the quick path (as torch-fidelity's fidelity command). Each side may
-// be an image folder, a gensweep store, precomputed features (file.npy, file.h5:/dataset), or
+// be images (a folder, a dataset zip, WebDataset tar shards, an ADM .npz sample batch, a uint8
+// file.h5:/images array), a gensweep store, precomputed features (file.npy, file.h5:/dataset), or
 // statistics another tool wrote (pytorch-fid/clean-fid .npz, EDM2 .pkl, torch-fidelity .pt). The
 // comparison is written as an in-memory job and run through the same pipeline as job files, so it
 // gets the same validation, stores and numbers.
@@ -14,15 +15,18 @@
 
 #include "args.h"
 #include "commands.h"
+#include "gensweep/config/dataset.h"
 #include "gensweep/config/loader.h"
 #include "gensweep/config/presets.h"
 #include "gensweep/config/toml_text.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/files.h"
 #include "gensweep/core/strings.h"
+#include "gensweep/pipeline/image_source.h"
 #include "gensweep/pipeline/interrupt.h"
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/pipeline/run.h"
+#include "gensweep/store/external_features.h"
 #include "gensweep/store/feature_store.h"
 #include "gensweep/store/npz_reader.h"
 #include "statistics_export.h"
@@ -35,7 +39,8 @@ std::string toml_string(const std::string& s) {
   return config::toml_quote(s);
 }
 
-enum class InputKind { kFolder, kStore, kFeatures, kStatistics };
+// kImages: an archive or array source (config::dataset_source_for_path decides which).
+enum class InputKind { kFolder, kImages, kStore, kFeatures, kStatistics };
 
 // A statistics file: a pickle or torch.save file by name, or a .npz holding mu and sigma. Which
 // set and whether it is sound is for the statistics reader to say when the job runs.
@@ -47,12 +52,35 @@ bool is_statistics_file(const std::string& input) {
   return npz.find("mu") != nullptr && npz.find("sigma") != nullptr;
 }
 
+bool is_image_archive(const std::string& input) {
+  return ends_with_ci(input, ".zip") || ends_with_ci(input, ".tar") || ends_with_ci(input, ".npz");
+}
+
 InputKind classify(const std::string& input) {
   std::filesystem::path p(input);
   if (std::filesystem::is_directory(p)) return InputKind::kFolder;
+  if (is_image_archive(input)) {
+    // A tar may be a brace pattern ("shard-{000..009}.tar"): dataset_source_for_path expands it.
+    if (!ends_with_ci(input, ".tar"))
+      GENSWEEP_CHECK(std::filesystem::exists(p), UsageError,
+                     "gensweep compare: '{}' does not exist", input);
+    // An .npz with mu and sigma is statistics; with arr_0 a sample batch.
+    if (ends_with_ci(input, ".npz") && is_statistics_file(input)) return InputKind::kStatistics;
+    return InputKind::kImages;
+  }
   const auto colon = input.rfind(':');
   if (colon != std::string::npos && colon > 0 && std::filesystem::exists(input.substr(0, colon))) {
-    return InputKind::kFeatures;  // file.h5:/dataset
+    // file.h5:/dataset: images when the dataset is a uint8 (N, H, W, 3) array, else features
+    // (whose reader then says what it expected).
+    const std::string file = input.substr(0, colon);
+    if (ends_with_ci(file, ".h5") || ends_with_ci(file, ".hdf5")) {
+      try {
+        store::locate_hdf5_images(file, input.substr(colon + 1), true);
+        return InputKind::kImages;
+      } catch (const IoError&) {
+      }
+    }
+    return InputKind::kFeatures;
   }
   GENSWEEP_CHECK(std::filesystem::exists(p), UsageError,
                  "gensweep compare: '{}' does not exist (expected an image folder, a gensweep "
@@ -68,6 +96,30 @@ InputKind classify(const std::string& input) {
       input));
 }
 
+// The [[datasets]] lines of an archive or array source.
+std::string image_source_lines(const std::string& input) {
+  const config::DatasetSource source =
+      config::dataset_source_for_path(input, std::filesystem::current_path());
+  auto paths = [](const std::vector<std::filesystem::path>& list) {
+    std::string out;
+    for (const auto& p : list)
+      out += (out.empty() ? "" : ", ") + toml_string(p.string());
+    return "[" + out + "]";
+  };
+  std::string lines = fmt::format("source = \"{}\"\n", config::source_name(source));
+  if (const auto* zip = std::get_if<config::ZipSource>(&source)) {
+    lines += fmt::format("path = {}\n", toml_string(zip->path.string()));
+  } else if (const auto* tar = std::get_if<config::TarSource>(&source)) {
+    lines += fmt::format("shards = {}\n", paths(tar->shards));
+  } else if (const auto* npz = std::get_if<config::NpzSource>(&source)) {
+    lines += fmt::format("files = {}\n", paths(npz->files));
+  } else if (const auto* h5 = std::get_if<config::Hdf5ImagesSource>(&source)) {
+    lines += fmt::format("file = {}\ndataset = {}\nlayout = \"NHWC\"\n",
+                         toml_string(h5->file.string()), toml_string(h5->dataset));
+  }
+  return lines;
+}
+
 // `backbone`: the job's backbone id, which statistics are declared to belong to.
 std::string dataset_entry(const std::string& id, const std::string& input, InputKind kind,
                           const std::string& backbone) {
@@ -76,6 +128,8 @@ std::string dataset_entry(const std::string& id, const std::string& input, Input
       return fmt::format(
           "[[datasets]]\nid = \"{}\"\nsource = \"statistics\"\npath = {}\nbackbone = \"{}\"\n", id,
           toml_string(std::filesystem::absolute(input).string()), backbone);
+    case InputKind::kImages:
+      return fmt::format("[[datasets]]\nid = \"{}\"\n{}", id, image_source_lines(input));
     case InputKind::kFolder:
       return fmt::format("[[datasets]]\nid = \"{}\"\nsource = \"folder\"\npath = {}\n", id,
                          toml_string(std::filesystem::absolute(input).string()));
@@ -104,6 +158,9 @@ constexpr const char* kCompareHelp = R"(usage: gensweep compare REF EVAL [option
 
 Compares two sets of images or features. REF and EVAL may each be:
   an image folder        features are extracted with --backbone
+  an image archive       a dataset zip (DIR.zip), WebDataset shards (a.tar or
+                         'a-{{000000..000009}}.tar'), an ADM sample batch (samples.npz, arr_0),
+                         or uint8 NHWC images in HDF5 (FILE.h5:/images); also with --backbone
   a gensweep store       STORE.h5 written by gensweep (its valid rows)
   precomputed features   FILE.npy, or FILE.h5:/dataset (N x D float32 or float64)
   statistics             a mean and covariance another tool wrote: pytorch-fid, clean-fid, EDM
@@ -218,26 +275,27 @@ int command_compare(const std::vector<std::string>& argv, dist::Comm& comm) {
   const auto& ref = args.positional()[0];
   const auto& eval = args.positional()[1];
   const InputKind ref_kind = classify(ref), eval_kind = classify(eval);
-  const bool images = ref_kind == InputKind::kFolder || eval_kind == InputKind::kFolder;
+  auto has_images = [](InputKind k) { return k == InputKind::kFolder || k == InputKind::kImages; };
+  const bool images = has_images(ref_kind) || has_images(eval_kind);
   const std::string metrics = args.value("metrics").value_or("fd");
   for (const auto& m : split(metrics, ','))
     pipeline::find_metric(m);  // UsageError when unknown
   GENSWEEP_CHECK(!images || args.value("backbone"), UsageError,
                  "gensweep compare: an image folder needs --backbone NAME (a preset such as "
                  "pixels-32 or random-cnn-512)");
-  // Statistics go with either: beside a folder they are declared to be of its backbone's space.
-  const auto beside_folder = [](InputKind k) {
-    return k == InputKind::kFolder || k == InputKind::kStatistics;
+  // Statistics go with either: beside images they are declared to be of its backbone's space.
+  const auto beside_images = [](InputKind k) {
+    return k == InputKind::kFolder || k == InputKind::kImages || k == InputKind::kStatistics;
   };
-  GENSWEEP_CHECK(!images || (beside_folder(ref_kind) && beside_folder(eval_kind)), UsageError,
+  GENSWEEP_CHECK(!images || (beside_images(ref_kind) && beside_images(eval_kind)), UsageError,
                  "gensweep compare: cannot compare an image folder with precomputed features "
                  "(their feature spaces need not match); give two folders or two feature sets");
   std::optional<std::filesystem::path> save_stats;
   if (const auto target = args.value("save-stats")) {
     save_stats = std::filesystem::absolute(*target);
-    GENSWEEP_CHECK(ref_kind == InputKind::kFolder || ref_kind == InputKind::kStore, UsageError,
+    GENSWEEP_CHECK(has_images(ref_kind) || ref_kind == InputKind::kStore, UsageError,
                    "gensweep compare: --save-stats writes the statistics of REF's features, which "
-                   "needs REF to be an image folder or a gensweep store; '{}' is not",
+                   "needs REF to be images or a gensweep store; '{}' is not",
                    ref);
     check_statistics_target(*save_stats, "--save-stats");
   }

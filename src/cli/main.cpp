@@ -32,8 +32,9 @@ commands:
   validate JOB       check a job file; print its resolved form and config hash
   inspect STORE      show a feature store's shape, provenance, progress and failures
   export STORE       its statistics as pytorch-fid's .npz, its features as .npy
-  compare REF EVAL   compare two image folders, stores, feature files (.npy, .h5:/dataset) or
-                     statistics files (.npz, .pkl, .pt)
+  compare REF EVAL   compare two image sets (folders, .zip, .tar, .npz batches, .h5:/images),
+                     stores, feature files (.npy, .h5:/dataset) or statistics files (.npz with
+                     mu and sigma, .pkl, .pt)
   render JOB DATASET DIR
                      a dataset's images as PNG files, distortions applied (what backbones see)
   submit JOB         submit the job to Slurm: an array of extraction jobs for unfinished

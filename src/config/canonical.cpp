@@ -89,6 +89,18 @@ std::string distortion_table(const Distortion& distortion) {
                      std::visit(Visitor{}, distortion));
 }
 
+void write_window(Writer& w, std::int64_t offset, const std::optional<std::int64_t>& limit) {
+  w.line("offset", offset);
+  if (limit) w.line("limit", *limit);
+}
+
+std::string path_array(const std::vector<std::filesystem::path>& paths) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    out += (i ? ", " : "") + quote_path(paths[i]);
+  return out + "]";
+}
+
 void write_dataset(Writer& w, const DatasetConfig& dataset) {
   w.out += "\n[[datasets]]\n";
   w.line("id", toml_quote(dataset.id));
@@ -110,6 +122,21 @@ void write_dataset(Writer& w, const DatasetConfig& dataset) {
     w.line("path", quote_path(statistics->file));
     w.line("backbone", toml_quote(statistics->backbone));
     w.line("entry", toml_quote(statistics->entry));
+  } else if (const auto* zip = std::get_if<ZipSource>(&dataset.source)) {
+    w.line("path", quote_path(zip->path));
+    write_window(w, zip->offset, zip->limit);
+  } else if (const auto* tar = std::get_if<TarSource>(&dataset.source)) {
+    w.line("shards", path_array(tar->shards));
+    if (!tar->field.empty()) w.line("field", toml_quote(tar->field));
+    write_window(w, tar->offset, tar->limit);
+  } else if (const auto* npz = std::get_if<NpzSource>(&dataset.source)) {
+    w.line("files", path_array(npz->files));
+    write_window(w, npz->offset, npz->limit);
+  } else if (const auto* h = std::get_if<Hdf5ImagesSource>(&dataset.source)) {
+    w.line("file", quote_path(h->file));
+    w.line("dataset", toml_quote(h->dataset));
+    w.line("layout", toml_quote(pixel_layout_name(h->layout)));
+    write_window(w, h->offset, h->limit);
   }
 }
 

@@ -14,11 +14,14 @@ namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-constexpr std::array<std::string_view, 4> kSources = {
-    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName, StatisticsSource::kName};
+constexpr std::array<std::string_view, 8> kSources = {
+    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName, StatisticsSource::kName,
+    ZipSource::kName,    TarSource::kName,     NpzSource::kName,      Hdf5ImagesSource::kName};
 // Every key a dataset table may hold, whatever its source.
-constexpr std::array<std::string_view, 10> kAllDatasetKeys = {
-    "id", "source", "path", "offset", "limit", "base", "distortion", "seed", "backbone", "entry"};
+constexpr std::array<std::string_view, 16> kAllDatasetKeys = {
+    "id",       "source", "path",   "offset", "limit", "base", "distortion", "seed",
+    "backbone", "entry",  "shards", "field",  "files", "file", "dataset",    "layout"};
+constexpr std::array<std::string_view, 2> kLayouts = {"NHWC", "NCHW"};
 constexpr std::array<std::string_view, 4> kDistortionKinds = {
     GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind};
 
@@ -151,6 +154,96 @@ StatisticsSource parse_statistics(TableReader& table, const LoadOptions& options
   return statistics;
 }
 
+// offset and limit, shared by every source that lists images.
+void parse_window(TableReader& table, std::int64_t& offset, std::optional<std::int64_t>& limit) {
+  if (auto o = table.get("offset")) offset = o->as_int(0, kInt64Max);
+  if (auto l = table.get("limit")) limit = l->as_int(1, kInt64Max);
+}
+
+ZipSource parse_zip(TableReader& table, const LoadOptions& options) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "offset",
+                                                            "limit"};
+  table.check_keys(kKeys, "source \"zip\"");
+  ZipSource zip;
+  const Value path = table.require("path");
+  zip.path = path.as_path();
+  if (options.check_paths) check_file(path, zip.path);
+  parse_window(table, zip.offset, zip.limit);
+  return zip;
+}
+
+// A non-empty array of non-empty strings.
+std::vector<Value> require_string_array(TableReader& table, std::string_view key) {
+  const Value value = table.require(key);
+  std::vector<Value> items = value.as_array("an array of file names");
+  if (items.empty()) value.fail("expected at least one file name, got an empty array");
+  return items;
+}
+
+TarSource parse_tar(TableReader& table, const LoadOptions& options) {
+  static constexpr std::array<std::string_view, 6> kKeys = {"id",    "source", "shards",
+                                                            "field", "offset", "limit"};
+  table.check_keys(kKeys, "source \"tar\"");
+  TarSource tar;
+  for (const Value& item : require_string_array(table, "shards")) {
+    const auto expanded = expand_shard_pattern(item.as_path(), !options.check_paths);
+    if (expanded.empty()) item.fail(fmt::format("no file matches \"{}\"", item.as_path().string()));
+    for (const auto& shard : expanded) {
+      if (options.check_paths) check_file(item, shard);
+      tar.shards.push_back(shard);
+    }
+  }
+  if (auto field = table.get("field")) {
+    tar.field = field->as_string();
+    const bool valid =
+        !tar.field.empty() &&
+        tar.field.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos;
+    if (!valid)
+      field->fail(fmt::format(
+          "expected a lower-case WebDataset field name such as \"png\" or \"jpg\", got \"{}\"",
+          tar.field));
+  }
+  parse_window(table, tar.offset, tar.limit);
+  return tar;
+}
+
+NpzSource parse_npz(TableReader& table, const LoadOptions& options) {
+  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "files", "offset",
+                                                            "limit"};
+  table.check_keys(kKeys, "source \"npz\"");
+  NpzSource npz;
+  for (const Value& item : require_string_array(table, "files")) {
+    const auto file = item.as_path();
+    if (!ends_with_ci(file.string(), ".npz"))
+      item.fail(fmt::format("expected an .npz sample batch, got \"{}\"", file.string()));
+    if (options.check_paths) check_file(item, file);
+    npz.files.push_back(file);
+  }
+  parse_window(table, npz.offset, npz.limit);
+  return npz;
+}
+
+Hdf5ImagesSource parse_hdf5_images(TableReader& table, const LoadOptions& options) {
+  static constexpr std::array<std::string_view, 7> kKeys = {"id",     "source", "file", "dataset",
+                                                            "layout", "offset", "limit"};
+  table.check_keys(kKeys, "source \"hdf5\"");
+  Hdf5ImagesSource h;
+  const Value file = table.require("file");
+  h.file = file.as_path();
+  if (options.check_paths) check_file(file, h.file);
+  const Value dataset = table.require("dataset");
+  h.dataset = dataset.as_string();
+  if (h.dataset.size() < 2 || h.dataset[0] != '/')
+    dataset.fail(fmt::format(
+        "expected an absolute HDF5 dataset path such as \"/images\", got \"{}\"", h.dataset));
+  // Required: (N, 3, H, W) with H = 3 and (N, H, W, 3) with W = 3 cannot be told apart.
+  h.layout = table.require("layout").as_choice(kLayouts, "layout", "layouts") == 0
+                 ? PixelLayout::kNhwc
+                 : PixelLayout::kNchw;
+  parse_window(table, h.offset, h.limit);
+  return h;
+}
+
 }  // namespace
 
 DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
@@ -170,8 +263,20 @@ DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, Data
     case 2:
       dataset.source = parse_features(table, options, refs);
       break;
-    default:
+    case 3:
       dataset.source = parse_statistics(table, options, refs);
+      break;
+    case 4:
+      dataset.source = parse_zip(table, options);
+      break;
+    case 5:
+      dataset.source = parse_tar(table, options);
+      break;
+    case 6:
+      dataset.source = parse_npz(table, options);
+      break;
+    default:
+      dataset.source = parse_hdf5_images(table, options);
       break;
   }
   return dataset;

@@ -169,7 +169,7 @@ ZipReader::ZipReader(const InputFile& file) : file_(file) {
   if (!found)
     throw BackboneError(fmt::format(
         "truncated or damaged zip archive: no end-of-central-directory record in its last {} "
-        "bytes (the file starts like a torch.save zip, which ends with one; was it cut short?)",
+        "bytes (every zip archive ends with one; was it cut short?)",
         tail_size));
   const std::uint8_t* end = &tail[end_pos - (size - tail_size)];
   std::uint64_t entry_count = u16(end + 10);

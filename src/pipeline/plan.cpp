@@ -168,6 +168,15 @@ Plan make_plan(const config::Job& job) {
     std::shared_ptr<ImageSource> s;
     if (const auto* f = std::get_if<config::FolderSource>(&d.source)) {
       s = make_folder_source(f->path, f->offset, f->limit.value_or(-1));
+    } else if (const auto* z = std::get_if<config::ZipSource>(&d.source)) {
+      s = make_zip_source(z->path, z->offset, z->limit.value_or(-1));
+    } else if (const auto* t = std::get_if<config::TarSource>(&d.source)) {
+      s = make_tar_source(t->shards, t->field, t->offset, t->limit.value_or(-1));
+    } else if (const auto* n = std::get_if<config::NpzSource>(&d.source)) {
+      s = make_npz_source(n->files, n->offset, n->limit.value_or(-1));
+    } else if (const auto* h = std::get_if<config::Hdf5ImagesSource>(&d.source)) {
+      s = make_hdf5_source(h->file, h->dataset, h->layout == config::PixelLayout::kNhwc, h->offset,
+                           h->limit.value_or(-1));
     } else if (const auto* v = std::get_if<config::DerivedSource>(&d.source)) {
       s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base,
                               to_io_distortion(v->distortion, v->seed));

@@ -288,7 +288,11 @@ const DatasetDigest& dataset_digest(const Plan& plan, const dist::Comm& comm,
   GENSWEEP_ASSERT(d.has_images(), "dataset '{}' has no images to fingerprint", dataset);
   const auto& inputs = catalogue.options.inputs;
   DatasetDigest digest = dataset_fingerprint(*d.images, comm, catalogue.options.threads, inputs);
-  if (comm.is_root() && digest.hashed > 0) {
+  if (comm.is_root() && digest.hashed > 0 && digest.files == 0) {
+    // Archive members and array images: no files of their own, hashed on every run.
+    log::info("dataset '{}': {} images read from {} to fingerprint it", dataset, digest.hashed,
+              d.images->description());
+  } else if (comm.is_root() && digest.hashed > 0) {
     log::info("dataset '{}': {} of {} image files read to fingerprint it{}", dataset, digest.hashed,
               digest.files, inputs.verify ? " (--verify-inputs)" : "");
   }

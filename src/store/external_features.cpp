@@ -21,6 +21,7 @@ using detail::DatasetHandle;
 using detail::DataspaceHandle;
 using detail::DatatypeHandle;
 using detail::FileHandle;
+using detail::PropListHandle;
 
 namespace {
 
@@ -173,6 +174,89 @@ FeatureMatrix load_external_features(const std::string& spec) {
       fmt::format("external features '{}': expected a NumPy file 'name.npy' or an HDF5 dataset "
                   "'file.h5:/path/to/dataset'",
                   spec));
+}
+
+}  // namespace gensweep::store
+
+namespace gensweep::store {
+
+Hdf5ImageArray locate_hdf5_images(const std::filesystem::path& file_path, const std::string& path,
+                                  bool channels_last) {
+  detail::quiet_hdf5();
+  const std::string context = fmt::format("HDF5 images '{}:{}'", file_path.string(), path);
+  std::error_code ec;
+  GENSWEEP_CHECK(std::filesystem::is_regular_file(file_path, ec), IoError,
+                 "{}: file '{}' does not exist", context, file_path.string());
+  FileHandle file(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file)
+    throw IoError(detail::with_hdf5_detail(
+        fmt::format("{}: cannot open '{}' as an HDF5 file", context, file_path.string())));
+  if (path.empty() || !object_exists(file.get(), path))
+    throw IoError(fmt::format("{}: no dataset '{}' in the file ({})", context, path,
+                              top_level_names(file.get())));
+  H5O_info_t info{};
+  check_status<IoError>(H5Oget_info_by_name(file.get(), path.c_str(), &info, H5P_DEFAULT),
+                        [&] { return fmt::format("{}: cannot inspect '{}'", context, path); });
+  GENSWEEP_CHECK(info.type == H5O_TYPE_DATASET, IoError, "{}: '{}' is a group, not a dataset",
+                 context, path);
+  DatasetHandle dataset(check_id<IoError>(H5Dopen2(file.get(), path.c_str(), H5P_DEFAULT), [&] {
+    return fmt::format("{}: cannot open the dataset", context);
+  }));
+  DatatypeHandle type(check_id<IoError>(H5Dget_type(dataset.get()), [&] {
+    return fmt::format("{}: cannot read the dataset's type", context);
+  }));
+  DataspaceHandle space(check_id<IoError>(H5Dget_space(dataset.get()), [&] {
+    return fmt::format("{}: cannot read the dataset's shape", context);
+  }));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::string shape;
+  for (std::size_t i = 0; i < dims.size(); ++i)
+    shape += (i ? " x " : "") + std::to_string(dims[i]);
+
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  const std::size_t size = H5Tget_size(type.get());
+  if (type_class != H5T_INTEGER || size != 1 || H5Tget_sign(type.get()) != H5T_SGN_NONE) {
+    const char* kind = type_class == H5T_INTEGER
+                           ? (H5Tget_sign(type.get()) == H5T_SGN_NONE ? "uint" : "int")
+                       : type_class == H5T_FLOAT  ? "float"
+                       : type_class == H5T_STRING ? "string"
+                                                  : "non-numeric";
+    throw IoError(fmt::format(
+        "{}: dataset '{}' has type {}{} [{}]; expected uint8 pixels in 0..255 (convert with "
+        "(x * 255).round().clip(0, 255).astype(np.uint8))",
+        context, path, kind, 8 * size, shape));
+  }
+  const char* layout = channels_last ? "NHWC" : "NCHW";
+  GENSWEEP_CHECK(rank == 4, IoError, "{}: dataset '{}' is {}-D [{}]; expected 4-D {}", context,
+                 path, rank, shape, layout);
+  const std::size_t channel_axis = channels_last ? 3 : 1;
+  GENSWEEP_CHECK(dims[channel_axis] == 3, IoError,
+                 "{}: dataset '{}' [{}] has {} channels on its {} channel axis; expected 3 (RGB){}",
+                 context, path, shape, dims[channel_axis], layout,
+                 dims[channels_last ? 1 : 3] == 3
+                     ? fmt::format(" - is it {}?", channels_last ? "NCHW" : "NHWC")
+                     : std::string());
+  Hdf5ImageArray out;
+  out.channels_last = channels_last;
+  out.count = static_cast<std::int64_t>(dims[0]);
+  out.height = static_cast<std::int64_t>(channels_last ? dims[1] : dims[2]);
+  out.width = static_cast<std::int64_t>(channels_last ? dims[2] : dims[3]);
+  PropListHandle create(check_id<IoError>(H5Dget_create_plist(dataset.get()), [&] {
+    return fmt::format("{}: cannot read the dataset's layout", context);
+  }));
+  GENSWEEP_CHECK(H5Pget_layout(create.get()) == H5D_CONTIGUOUS, IoError,
+                 "{}: dataset '{}' is chunked (compressed or resizable); gensweep reads images at "
+                 "their offsets in a contiguous dataset: re-save it without chunks or compression "
+                 "(h5py: f.create_dataset(name, data=x))",
+                 context, path);
+  const haddr_t offset = H5Dget_offset(dataset.get());
+  H5Eclear2(H5E_DEFAULT);
+  GENSWEEP_CHECK(offset != HADDR_UNDEF || out.count == 0, IoError,
+                 "{}: dataset '{}' has no data written", context, path);
+  out.file_offset = static_cast<std::uint64_t>(offset);
+  return out;
 }
 
 }  // namespace gensweep::store

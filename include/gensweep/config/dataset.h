@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "gensweep/config/distortion.h"
 #include "gensweep/config/source_location.h"
@@ -19,6 +20,46 @@ struct FolderSource {
   std::filesystem::path path;         // required; absolute after loading; an existing directory
   std::int64_t offset = 0;            // >= 0: skip the first `offset` images of the sorted order
   std::optional<std::int64_t> limit;  // >= 1: take at most this many images; absent = all the rest
+};
+
+// source = "zip": a StyleGAN/EDM dataset archive (dataset_tool.py): image members at any depth,
+// sorted bytewise by member path (the id); labels from a root dataset.json when it has them.
+struct ZipSource {
+  static constexpr std::string_view kName = "zip";
+  std::filesystem::path path;         // required; absolute; an existing file
+  std::int64_t offset = 0;            // >= 0: skip the first `offset` images of the sorted order
+  std::optional<std::int64_t> limit;  // >= 1: take at most this many images; absent = all the rest
+};
+
+// source = "tar": WebDataset shards, read in the order listed; samples in member order.
+struct TarSource {
+  static constexpr std::string_view kName = "tar";
+  // required: the shard files, absolute, after expanding brace ranges ("a-{000..012}.tar",
+  // numerically, keeping the zero-padded width) and glob patterns (matches sorted bytewise).
+  std::vector<std::filesystem::path> shards;
+  std::string field;                  // the image field ("png", "jpg", ...); empty: first present
+  std::int64_t offset = 0;            // >= 0, as for folders
+  std::optional<std::int64_t> limit;  // >= 1, as for folders
+};
+
+// source = "npz": ADM / guided-diffusion sample batches (np.savez(f, images[, labels])): stored
+// member arr_0, uint8 (N, H, W, 3) in C order; several files form one dataset in the order listed.
+struct NpzSource {
+  static constexpr std::string_view kName = "npz";
+  std::vector<std::filesystem::path> files;  // required, non-empty; absolute; existing files
+  std::int64_t offset = 0;                   // >= 0, as for folders
+  std::optional<std::int64_t> limit;         // >= 1, as for folders
+};
+
+// source = "hdf5": a uint8 image array inside an HDF5 file.
+enum class PixelLayout { kNhwc, kNchw };
+struct Hdf5ImagesSource {
+  static constexpr std::string_view kName = "hdf5";
+  std::filesystem::path file;  // required; absolute; an existing file
+  std::string dataset;         // required; absolute dataset path inside the file ("/images")
+  PixelLayout layout = PixelLayout::kNhwc;  // required in the file: never guessed from the shape
+  std::int64_t offset = 0;                  // >= 0, as for folders
+  std::optional<std::int64_t> limit;        // >= 1, as for folders
 };
 
 // source = "derived": the images of another image dataset with a distortion applied.
@@ -49,7 +90,8 @@ struct StatisticsSource {
   std::string entry;           // which set, where a file holds several ("sfid", "fd_dinov2")
 };
 
-using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource>;
+using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource,
+                                   ZipSource, TarSource, NpzSource, Hdf5ImagesSource>;
 
 struct DatasetConfig {
   std::string id;  // a valid name, unique among datasets
@@ -65,7 +107,23 @@ struct DatasetConfig {
   const std::string* given_backbone() const;
 };
 
-// "folder", "derived", "features" or "statistics".
+// "folder", "derived", "features", "statistics", "zip", "tar", "npz" or "hdf5".
 std::string_view source_name(const DatasetSource& source);
+// "NHWC" or "NCHW".
+std::string_view pixel_layout_name(PixelLayout layout);
+
+// The image source a path names on the command line (`gensweep compare REF EVAL`): a directory is
+// a folder; "x.zip" a zip archive; "x.tar" or a brace/glob pattern of them WebDataset shards;
+// "x.npz" an ADM sample batch; "x.h5:/images" (or .hdf5) an NHWC uint8 HDF5 dataset. Relative
+// paths are resolved against `base_dir`. Throws UsageError naming the path when it is none of
+// these. Decided by the name alone: what is inside (a statistics .npz, say) is checked by the
+// caller.
+DatasetSource dataset_source_for_path(const std::string& text,
+                                      const std::filesystem::path& base_dir);
+// Brace ranges ("{000000..000012}", numeric, width of the wider bound kept when zero-padded) and
+// glob patterns expanded, in order; a pattern whose glob matches nothing is returned as written
+// when `keep_unmatched`, else dropped.
+std::vector<std::filesystem::path> expand_shard_pattern(const std::filesystem::path& pattern,
+                                                        bool keep_unmatched);
 
 }  // namespace gensweep::config

@@ -34,11 +34,29 @@ class ImageSource {
   // The folder those files live in: the key of the input manifest shared by every dataset that
   // reads the folder (windows of it, distortions of them).
   virtual std::filesystem::path files_root() const = 0;
+  // The image's class label when the source carries one (dataset.json of a zip, a tar sample's
+  // `cls`, an npz batch's arr_1), else -1. Read and checked, not yet stored: no metric uses it.
+  virtual std::int64_t label(std::int64_t /*index*/) const { return -1; }
 };
 
 // Images in a folder tree, sorted by relative path, optionally a window [offset, offset + limit).
 std::shared_ptr<ImageSource> make_folder_source(const std::filesystem::path& root,
                                                 std::int64_t offset, std::int64_t limit);
+// A StyleGAN/EDM dataset zip (config::ZipSource): image members sorted bytewise by path.
+std::shared_ptr<ImageSource> make_zip_source(const std::filesystem::path& archive,
+                                             std::int64_t offset, std::int64_t limit);
+// WebDataset tar shards (config::TarSource), uncompressed; `field` empty: first of png, jpg, jpeg,
+// webp present in each sample.
+std::shared_ptr<ImageSource> make_tar_source(const std::vector<std::filesystem::path>& shards,
+                                             const std::string& field, std::int64_t offset,
+                                             std::int64_t limit);
+// ADM sample batches (config::NpzSource): stored arr_0 uint8 (N, H, W, 3), in file order.
+std::shared_ptr<ImageSource> make_npz_source(const std::vector<std::filesystem::path>& files,
+                                             std::int64_t offset, std::int64_t limit);
+// A uint8 image array in an HDF5 file (config::Hdf5ImagesSource); `channels_last`: NHWC, else NCHW.
+std::shared_ptr<ImageSource> make_hdf5_source(const std::filesystem::path& file,
+                                              const std::string& dataset, bool channels_last,
+                                              std::int64_t offset, std::int64_t limit);
 // Another source's images with a seeded distortion, computed on the fly (never written to disk).
 std::shared_ptr<ImageSource> make_derived_source(std::shared_ptr<ImageSource> base,
                                                  std::string base_id, io::Distortion distortion);

@@ -4,6 +4,8 @@
 
 #include "gensweep/core/matrix_view.h"
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace gensweep::store {
@@ -18,5 +20,25 @@ namespace gensweep::store {
 // Throws IoError naming the file and the problem: missing file, missing dataset (listing the
 // top-level names that exist), wrong rank, unsupported dtype, Fortran order, truncated data.
 FeatureMatrix load_external_features(const std::string& spec);
+
+}  // namespace gensweep::store
+
+namespace gensweep::store {
+
+// A uint8 image array in an HDF5 file, located for reading without HDF5: the library built here
+// is not thread-safe and the extraction writes stores while decode threads load images, so the
+// image source reads the raw bytes at `file_offset` with pread instead of calling H5Dread.
+struct Hdf5ImageArray {
+  std::int64_t count = 0, height = 0, width = 0;  // channels are 3
+  bool channels_last = true;                      // NHWC; false: NCHW
+  std::uint64_t file_offset = 0;                  // of element [0, 0, 0, 0]; C order from there
+};
+
+// Opens `file`, checks that `dataset` is a 4-D unsigned 8-bit integer array with 3 channels where
+// `channels_last` says they are, stored contiguously (not chunked or compressed) and written.
+// Throws IoError naming the file, the dataset and what was found (its type, its shape, its
+// layout) otherwise.
+Hdf5ImageArray locate_hdf5_images(const std::filesystem::path& file, const std::string& dataset,
+                                  bool channels_last);
 
 }  // namespace gensweep::store
