@@ -132,6 +132,9 @@ TEST(CorruptionGolden, BrightnessBitExact) {
 TEST(CorruptionGolden, SaturateBitExact) {
   check_both(CorruptionName::kSaturate, "saturate");
 }
+TEST(CorruptionGolden, JpegCompressionBitExact) {
+  check_both(CorruptionName::kJpegCompression, "jpeg_compression");
+}
 TEST(CorruptionGolden, PixelateBitExact) {
   check_both(CorruptionName::kPixelate, "pixelate");
 }

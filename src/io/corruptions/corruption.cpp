@@ -29,6 +29,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:
+    case CorruptionName::kJpegCompression:
     case CorruptionName::kPixelate:
       return true;
     default:
