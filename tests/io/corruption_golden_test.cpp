@@ -123,6 +123,9 @@ TEST(CorruptionGolden, ImpulseNoiseSkimage018BitExact) {
 TEST(CorruptionGolden, SpeckleNoiseBitExact) {
   check_both(CorruptionName::kSpeckleNoise, "speckle_noise");
 }
+TEST(CorruptionGolden, GaussianBlurBitExact) {
+  check_both(CorruptionName::kGaussianBlur, "gaussian_blur");
+}
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");
 }

@@ -1,7 +1,10 @@
 // Shared numpy / scipy steps of the corruptions (internal.h).
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "internal.h"
 
@@ -50,6 +53,19 @@ double numpy_pairwise_sum(const double* a, std::size_t n) {
   return numpy_pairwise_sum(a, n2) + numpy_pairwise_sum(a + n2, n - n2);
 }
 
+double numpy_exp(double x) {
+  // {argument bits, result bits} where numpy's AVX512 (SVML) exp differs from glibc's, for every
+  // Gaussian-kernel argument the corruptions use.
+  static constexpr std::pair<std::uint64_t, std::uint64_t> kTable[] = {
+#include "numpy_exp_table.inc"
+  };
+  const std::uint64_t key = std::bit_cast<std::uint64_t>(x);
+  const auto* it = std::lower_bound(std::begin(kTable), std::end(kTable), key,
+                                    [](const auto& e, std::uint64_t k) { return e.first < k; });
+  if (it != std::end(kTable) && it->first == key) return std::bit_cast<double>(it->second);
+  return std::exp(x);
+}
+
 namespace {
 
 int border_index(int i, int n, Border border) {
@@ -86,7 +102,7 @@ void scipy_gaussian_filter(Array3& a, double sigma, Border border, double trunca
   std::vector<double> full(2 * static_cast<std::size_t>(radius) + 1);
   const double factor = -0.5 / (sigma * sigma);
   for (int x = -radius; x <= radius; ++x)
-    full[static_cast<std::size_t>(x + radius)] = std::exp(factor * static_cast<double>(x * x));
+    full[static_cast<std::size_t>(x + radius)] = numpy_exp(factor * static_cast<double>(x * x));
   const double total = numpy_pairwise_sum(full.data(), full.size());
   std::vector<double> w(static_cast<std::size_t>(radius) + 1);
   for (int j = 0; j <= radius; ++j)

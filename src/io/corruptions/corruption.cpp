@@ -26,6 +26,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kShotNoise:
     case CorruptionName::kImpulseNoise:
     case CorruptionName::kSpeckleNoise:
+    case CorruptionName::kGaussianBlur:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:

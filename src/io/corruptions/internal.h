@@ -29,6 +29,10 @@ CorruptionResult from_image(const Image& image);
 // numpy's pairwise summation of a contiguous float64 array (np.sum).
 double numpy_pairwise_sum(const double* a, std::size_t n);
 
+// np.exp as the goldens' numpy computed it (SVML on AVX512 CPUs) for the Gaussian-kernel
+// arguments listed in numpy_exp_table.inc (scripts/numpy_exp_table.py); glibc's exp elsewhere.
+double numpy_exp(double x);
+
 enum class Border { kNearest, kReflect };
 // scipy.ndimage.gaussian_filter over axes 0 and 1 (sigma 0 on the channel axis), in place: the
 // kernel exp((-0.5 / sigma^2) * x^2) normalised by its numpy sum, radius int(truncate*sigma + 0.5),
