@@ -126,6 +126,15 @@ TEST(CorruptionGolden, SpeckleNoiseBitExact) {
 TEST(CorruptionGolden, GaussianBlurBitExact) {
   check_both(CorruptionName::kGaussianBlur, "gaussian_blur");
 }
+TEST(CorruptionGolden, GlassBlurBitExact) {
+  check_both(CorruptionName::kGlassBlur, "glass_blur");
+}
+TEST(CorruptionGolden, MotionBlurBitExact) {
+  check_both(CorruptionName::kMotionBlur, "motion_blur");
+}
+TEST(CorruptionGolden, FogBitExact) {
+  check_both(CorruptionName::kFog, "fog");
+}
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");
 }

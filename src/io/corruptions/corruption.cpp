@@ -27,6 +27,9 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kImpulseNoise:
     case CorruptionName::kSpeckleNoise:
     case CorruptionName::kGaussianBlur:
+    case CorruptionName::kGlassBlur:
+    case CorruptionName::kMotionBlur:
+    case CorruptionName::kFog:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:
@@ -47,7 +50,7 @@ Image CorruptionResult::to_uint8() const {
 
 CorruptionResult corrupt(const Image& image, CorruptionName name, int severity,
                          CorruptionParameters parameters, NumpyRandomState& rng,
-                         const CorruptionData& /*data*/) {
+                         const CorruptionData& data) {
   GENSWEEP_CHECK(severity >= 1 && severity <= 5, ConfigError,
                  "corruption {}: severity must be 1..5, got {}", corruption_name(name), severity);
   GENSWEEP_CHECK(corruption_implemented(name), ConfigError,
@@ -69,6 +72,11 @@ CorruptionResult corrupt(const Image& image, CorruptionName name, int severity,
     case CorruptionName::kJpegCompression:
     case CorruptionName::kPixelate:
       return corruptions::digital_corruption(image, name, severity, parameters);
+    case CorruptionName::kFog:
+    case CorruptionName::kFrost:
+    case CorruptionName::kSnow:
+    case CorruptionName::kSpatter:
+      return corruptions::weather_corruption(image, name, severity, parameters, rng, data);
     default:
       return blur_corruption(image, name, severity, parameters, rng);
   }

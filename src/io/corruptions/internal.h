@@ -49,6 +49,10 @@ CorruptionResult digital_corruption(const Image& image, CorruptionName name, int
 CorruptionResult blur_corruption(const Image& image, CorruptionName name, int severity,
                                  CorruptionParameters parameters, NumpyRandomState& rng);
 
+CorruptionResult weather_corruption(const Image& image, CorruptionName name, int severity,
+                                    CorruptionParameters parameters, NumpyRandomState& rng,
+                                    const CorruptionData& data);
+
 // Picks a severity's parameter from the CIFAR or ImageNet table.
 template <typename T>
 const T& pick(const T (&cifar)[5], const T (&imagenet)[5], CorruptionParameters p, int severity) {

@@ -1,0 +1,103 @@
+// fog (CORRUPTIONS.md 3.10): the reference's plasma fractal (diamond-square) over numpy's uniform
+// draws.
+
+#include <algorithm>
+
+#include "gensweep/core/error.h"
+#include "internal.h"
+
+namespace gensweep::io::corruptions {
+namespace {
+
+// plasma_fractal(mapsize=n, wibbledecay): an n x n map in [0, 1], row-major.
+std::vector<double> plasma_fractal(int n, double wibbledecay, NumpyRandomState& rng) {
+  std::vector<double> map(static_cast<std::size_t>(n) * n, 0.0);
+  auto at = [&](int r, int c) -> double& { return map[static_cast<std::size_t>(r) * n + c]; };
+  double wibble = 100;
+  // array / 4 + wibble * uniform(-wibble, wibble, shape), drawn in C order over the k x k grid.
+  auto wibbled_mean = [&](std::vector<double>& t) {
+    for (double& v : t)
+      v = v / 4 + wibble * rng.uniform(-wibble, wibble);
+  };
+  for (int s = n; s >= 2; s /= 2) {
+    const int k = n / s, half = s / 2;
+    auto wrap = [k](int i) { return ((i % k) + k) % k; };
+    auto corner = [&](int i, int j) { return at(wrap(i) * s, wrap(j) * s); };
+    std::vector<double> t(static_cast<std::size_t>(k) * k);
+    // Squares: (A[i,j] + A[i+1,j]) + (A[i,j+1] + A[i+1,j+1]).
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        t[static_cast<std::size_t>(i) * k + j] =
+            (corner(i, j) + corner(i + 1, j)) + (corner(i, j + 1) + corner(i + 1, j + 1));
+    wibbled_mean(t);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        at(i * s + half, j * s + half) = t[static_cast<std::size_t>(i) * k + j];
+    auto centre = [&](int i, int j) { return at(wrap(i) * s + half, wrap(j) * s + half); };
+    // Diamonds on the top edges: (D[i,j] + D[i-1,j]) + (A[i,j] + A[i,j+1]).
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        t[static_cast<std::size_t>(i) * k + j] =
+            (centre(i, j) + centre(i - 1, j)) + (corner(i, j) + corner(i, j + 1));
+    wibbled_mean(t);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        at(i * s, j * s + half) = t[static_cast<std::size_t>(i) * k + j];
+    // Diamonds on the left edges: (D[i,j] + D[i,j-1]) + (A[i,j] + A[i+1,j]).
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        t[static_cast<std::size_t>(i) * k + j] =
+            (centre(i, j) + centre(i, j - 1)) + (corner(i, j) + corner(i + 1, j));
+    wibbled_mean(t);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        at(i * s + half, j * s) = t[static_cast<std::size_t>(i) * k + j];
+    wibble /= wibbledecay;
+  }
+  const double lo = *std::min_element(map.begin(), map.end());
+  for (double& v : map)
+    v -= lo;
+  const double hi = *std::max_element(map.begin(), map.end());
+  for (double& v : map)
+    v = v / hi;
+  return map;
+}
+
+}  // namespace
+
+CorruptionResult weather_corruption(const Image& image, CorruptionName name, int severity,
+                                    CorruptionParameters parameters, NumpyRandomState& rng,
+                                    const CorruptionData& /*data*/) {
+  switch (name) {
+    case CorruptionName::kFog: {
+      struct Fog {
+        double c, wibbledecay;
+      };
+      static constexpr Fog kCifar[5] = {{.2, 3}, {.5, 3}, {.75, 2.5}, {1, 2}, {1.5, 1.75}};
+      static constexpr Fog kImagenet[5] = {{1.5, 2}, {2., 2}, {2.5, 1.7}, {2.5, 1.5}, {3., 1.4}};
+      const Fog c = pick(kCifar, kImagenet, parameters, severity);
+      const int n = parameters == CorruptionParameters::kCifar ? 32 : 256;
+      GENSWEEP_CHECK(image.width <= n && image.height <= n, ConfigError,
+                     "fog with the {} parameters needs images of at most {} x {} pixels, got {} x "
+                     "{}",
+                     parameters == CorruptionParameters::kCifar ? "cifar" : "imagenet", n, n,
+                     image.width, image.height);
+      Array3 x = to_unit(image);
+      const double m = *std::max_element(x.v.begin(), x.v.end());
+      const std::vector<double> plasma = plasma_fractal(n, c.wibbledecay, rng);
+      for (int r = 0; r < x.h; ++r)
+        for (int col = 0; col < x.w; ++col)
+          for (int ch = 0; ch < 3; ++ch)
+            x.at(r, col, ch) += c.c * plasma[static_cast<std::size_t>(r) * n + col];
+      for (double& v : x.v)
+        v = (v * m) / (m + c.c);
+      return clip01_times_255(x);
+    }
+    default:
+      break;
+  }
+  GENSWEEP_ASSERT(false, "not an implemented weather corruption: {}", corruption_name(name));
+  return {};
+}
+
+}  // namespace gensweep::io::corruptions
