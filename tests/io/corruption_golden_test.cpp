@@ -132,6 +132,9 @@ TEST(CorruptionGolden, GlassBlurBitExact) {
 TEST(CorruptionGolden, MotionBlurBitExact) {
   check_both(CorruptionName::kMotionBlur, "motion_blur");
 }
+TEST(CorruptionGolden, ZoomBlurBitExact) {
+  check_both(CorruptionName::kZoomBlur, "zoom_blur");
+}
 TEST(CorruptionGolden, FogBitExact) {
   check_both(CorruptionName::kFog, "fog");
 }

@@ -1,6 +1,7 @@
 // The blurs (CORRUPTIONS.md 3.5-3.9).
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "gensweep/core/error.h"
@@ -49,6 +50,65 @@ Image imagemagick_motion_blur(const Image& image, double radius, double sigma, d
         out.rgb[(static_cast<std::size_t>(y) * image.width + x) * 3 + c] =
             static_cast<std::uint8_t>(quantum / 257);
       }
+  return out;
+}
+
+// One axis of scipy.ndimage.zoom(order=1, grid_mode=False): output index o reads input
+// coordinate o * ((in - 1) / (out - 1)), taps floor(c) and floor(c) + 1 (clamped; the second has
+// weight 0 whenever it would fall outside) with weights w0 = 1 - t and w1 = 1 - w0.
+struct ZoomAxis {
+  std::vector<int> i0, i1;
+  std::vector<double> w0, w1;
+};
+ZoomAxis zoom_axis(int in, int out) {
+  ZoomAxis a;
+  const double factor = out > 1 ? static_cast<double>(in - 1) / (out - 1) : 0.0;
+  for (int o = 0; o < out; ++o) {
+    const double c = o * factor;
+    const double start = std::floor(c);
+    const double w0 = 1.0 - (c - start);
+    a.i0.push_back(std::clamp(static_cast<int>(start), 0, in - 1));
+    a.i1.push_back(std::clamp(static_cast<int>(start) + 1, 0, in - 1));
+    a.w0.push_back(w0);
+    a.w1.push_back(1.0 - w0);
+  }
+  return a;
+}
+
+// clipped_zoom(img, z) on float32 values (CORRUPTIONS.md 2.3), per axis: crop ceil(n / z)
+// centred, zoom to round(ch * z) (half to even) with scipy's order-1 corner sum, crop n centred.
+// The result is float32 (stored in doubles).
+std::vector<double> clipped_zoom(const Array3& x, double z) {
+  auto crop = [z](int n) {
+    const int ch = static_cast<int>(std::ceil(n / z));
+    const int top = (n - ch) / 2;
+    const int m = static_cast<int>(std::nearbyint(ch * z));
+    return std::array<int, 4>{ch, top, m, (m - n) / 2};
+  };
+  const std::array<int, 4> ry = crop(x.h), rx = crop(x.w);
+  const ZoomAxis ay = zoom_axis(ry[0], ry[2]), ax = zoom_axis(rx[0], rx[2]);
+  std::vector<double> out(x.v.size());
+  for (int y = 0; y < x.h; ++y) {
+    const std::size_t oy = static_cast<std::size_t>(y + ry[3]);
+    const int ys[2] = {ry[1] + ay.i0[oy], ry[1] + ay.i1[oy]};
+    const double wy[2] = {ay.w0[oy], ay.w1[oy]};
+    for (int xx = 0; xx < x.w; ++xx) {
+      const std::size_t ox = static_cast<std::size_t>(xx + rx[3]);
+      const int xs[2] = {rx[1] + ax.i0[ox], rx[1] + ax.i1[ox]};
+      const double wx[2] = {ax.w0[ox], ax.w1[ox]};
+      for (int c = 0; c < x.c; ++c) {
+        // The channel axis has factor 1: weights (1, 0), the second tap clamped.
+        const int cs[2] = {c, std::min(c + 1, x.c - 1)};
+        const double wc[2] = {1.0, 0.0};
+        double t = 0.0;
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b)
+            for (int d = 0; d < 2; ++d)
+              t += x.at(ys[a], xs[b], cs[d]) * wy[a] * wx[b] * wc[d];
+        out[(static_cast<std::size_t>(y) * x.w + xx) * x.c + c] = static_cast<float>(t);
+      }
+    }
+  }
   return out;
 }
 
@@ -107,6 +167,34 @@ CorruptionResult blur_corruption(const Image& image, CorruptionName name, int se
       const Motion c = pick(kCifar, kImagenet, parameters, severity);
       const double angle = rng.uniform(-45, 45);
       return from_image(imagemagick_motion_blur(image, c.radius, c.sigma, angle));
+    }
+    case CorruptionName::kZoomBlur: {
+      // np.arange(1, end, step): ceil((end - 1) / step) factors 1 + i * ((1 + step) - 1).
+      struct Zoom {
+        double end, step;
+      };
+      static constexpr Zoom kCifar[5] = {
+          {1.06, 0.01}, {1.11, 0.01}, {1.16, 0.01}, {1.21, 0.01}, {1.26, 0.01}};
+      static constexpr Zoom kImagenet[5] = {
+          {1.11, 0.01}, {1.16, 0.01}, {1.21, 0.02}, {1.26, 0.02}, {1.31, 0.03}};
+      const Zoom c = pick(kCifar, kImagenet, parameters, severity);
+      const int count = static_cast<int>(std::ceil((c.end - 1) / c.step));
+      const double delta = (1 + c.step) - 1;
+      for (double& v : x.v)
+        v = static_cast<float>(v);
+      std::vector<float> acc(x.v.size(), 0.0f);
+      for (int i = 0; i < count; ++i) {
+        const std::vector<double> zoomed = clipped_zoom(x, 1 + i * delta);
+        for (std::size_t k = 0; k < acc.size(); ++k)
+          acc[k] += static_cast<float>(zoomed[k]);
+      }
+      CorruptionResult r{x.w, x.h, std::vector<double>(x.v.size())};
+      const float n = static_cast<float>(count + 1);
+      for (std::size_t k = 0; k < acc.size(); ++k) {
+        const float y = (static_cast<float>(x.v[k]) + acc[k]) / n;
+        r.values[k] = std::clamp(y, 0.0f, 1.0f) * 255.0f;
+      }
+      return r;
     }
     default:
       break;
