@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gensweep/io/corruption.h"
+#include "gensweep/io/decode.h"
 #include "h5_test_util.h"
 #include "test_util.h"
 
@@ -54,7 +55,7 @@ struct Tolerance {
 };
 
 void check_against_golden(const Golden& g, CorruptionName name, const std::string& group,
-                          Tolerance tolerance = {}) {
+                          Tolerance tolerance = {}, const CorruptionData& data = {}) {
   GENSWEEP_REQUIRE_SHARED(g.file);
   const std::string file = (gensweep::testing::shared_dir() / g.file).string();
   const testing::GoldenDoubles input = testing::read_double_dataset(file, "input");
@@ -79,7 +80,7 @@ void check_against_golden(const Golden& g, CorruptionName name, const std::strin
       for (std::size_t k = 0; k < per_image; ++k)
         image.rgb[k] = static_cast<std::uint8_t>(input.data[i * per_image + k]);
       NumpyRandomState rng(static_cast<std::uint32_t>(1000 * s + i));
-      const CorruptionResult result = corrupt(image, name, s, g.parameters, rng);
+      const CorruptionResult result = corrupt(image, name, s, g.parameters, rng, data);
       ASSERT_EQ(result.values.size(), per_image);
       const Image u8 = result.to_uint8();
       for (std::size_t k = 0; k < per_image; ++k) {
@@ -105,9 +106,9 @@ void check_against_golden(const Golden& g, CorruptionName name, const std::strin
   }
 }
 
-void check_both(CorruptionName name, const std::string& group) {
-  check_against_golden(kCifar, name, group);
-  check_against_golden(kImagenet, name, group);
+void check_both(CorruptionName name, const std::string& group, const CorruptionData& data = {}) {
+  check_against_golden(kCifar, name, group, {}, data);
+  check_against_golden(kImagenet, name, group, {}, data);
 }
 
 TEST(CorruptionGolden, GaussianNoiseBitExact) {
@@ -137,6 +138,31 @@ TEST(CorruptionGolden, ZoomBlurBitExact) {
 }
 TEST(CorruptionGolden, FogBitExact) {
   check_both(CorruptionName::kFog, "fog");
+}
+// libjpeg-turbo's default decode of the shipped JPEG frost pictures equals OpenCV's imread
+// (frost_sources.h5 holds what cv2.imread gave, BGR).
+TEST(CorruptionGolden, FrostJpegPicturesDecodeAsOpenCvDoes) {
+  GENSWEEP_REQUIRE_SHARED("golden/corruptions/frost_sources.h5");
+  const std::string file =
+      (gensweep::testing::shared_dir() / "golden/corruptions/frost_sources.h5").string();
+  for (const char* name : {"frost4", "frost5"}) {
+    const testing::GoldenDoubles bgr =
+        testing::read_double_dataset(file, std::string(name) + "_jpg_bgr");
+    const DecodeOutcome decoded = decode_image(read_file_bytes(
+        gensweep::testing::source_dir() / "data" / "frost" / (std::string(name) + ".jpg")));
+    ASSERT_TRUE(decoded.ok) << decoded.reason;
+    ASSERT_EQ(bgr.data.size(), decoded.image.rgb.size()) << name;
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < decoded.image.rgb.size(); ++i)
+      differ += decoded.image.rgb[i] != bgr.data[i - i % 3 + (2 - i % 3)];
+    EXPECT_EQ(differ, 0u) << name;
+  }
+}
+
+// With the pictures shipped in the repository's data/frost.
+TEST(CorruptionGolden, FrostBitExact) {
+  check_both(CorruptionName::kFrost, "frost",
+             CorruptionData{gensweep::testing::source_dir() / "data" / "frost"});
 }
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");

@@ -80,8 +80,13 @@ struct CorruptionResult {
 
 // Data some corruptions need besides the image.
 struct CorruptionData {
-  std::filesystem::path frost_dir;  // frost1.png .. frost5.jpg (data/frost/)
+  // frost1.png .. frost5.jpg (the repository's data/frost/); empty: default_frost_dir().
+  std::filesystem::path frost_dir{};
 };
+
+// $GENSWEEP_FROST_DIR if set, else data/frost or share/gensweep/data/frost next to the directory
+// holding the gensweep binary (found as configs/ is), else "data/frost".
+std::filesystem::path default_frost_dir();
 
 // Applies one corruption at severity 1..5, drawing from `rng` exactly the values, in exactly the
 // order, the reference draws from numpy's global RandomState. Throws ConfigError for a severity

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "gensweep/core/error.h"
 #include "internal.h"
@@ -31,6 +32,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kMotionBlur:
     case CorruptionName::kZoomBlur:
     case CorruptionName::kFog:
+    case CorruptionName::kFrost:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:
@@ -40,6 +42,19 @@ bool corruption_implemented(CorruptionName name) {
     default:
       return false;
   }
+}
+
+std::filesystem::path default_frost_dir() {
+  if (const char* env = std::getenv("GENSWEEP_FROST_DIR"); env && *env) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path root = exe.parent_path().parent_path();
+    for (const auto& candidate :
+         {root / "data" / "frost", root / "share" / "gensweep" / "data" / "frost"})
+      if (std::filesystem::exists(candidate / "frost1.png")) return candidate;
+  }
+  return "data/frost";
 }
 
 Image CorruptionResult::to_uint8() const {

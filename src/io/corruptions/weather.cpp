@@ -1,9 +1,14 @@
 // fog (CORRUPTIONS.md 3.10): the reference's plasma fractal (diamond-square) over numpy's uniform
-// draws.
+// draws. frost (3.11): a random crop of one of the frost pictures (data/frost) blended in.
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "gensweep/core/error.h"
+#include "gensweep/io/decode.h"
 #include "internal.h"
 
 namespace gensweep::io::corruptions {
@@ -63,11 +68,30 @@ std::vector<double> plasma_fractal(int n, double wibbledecay, NumpyRandomState& 
   return map;
 }
 
+// The decoded frost picture (RGB; the PNGs' alpha is 255 everywhere), decoded once per process.
+std::shared_ptr<const Image> frost_picture(const std::filesystem::path& file) {
+  static std::mutex mutex;
+  static std::map<std::filesystem::path, std::shared_ptr<const Image>> cache;
+  const std::lock_guard lock(mutex);
+  auto& slot = cache[file];
+  if (!slot) {
+    GENSWEEP_CHECK(std::filesystem::exists(file), ConfigError,
+                   "frost corruption: {} not found (the frost pictures are shipped in data/frost; "
+                   "set GENSWEEP_FROST_DIR to their folder)",
+                   file.string());
+    DecodeOutcome decoded = decode_image(read_file_bytes(file));
+    GENSWEEP_CHECK(decoded.ok, IoError, "frost corruption: cannot decode {}: {}", file.string(),
+                   decoded.reason);
+    slot = std::make_shared<const Image>(std::move(decoded.image));
+  }
+  return slot;
+}
+
 }  // namespace
 
 CorruptionResult weather_corruption(const Image& image, CorruptionName name, int severity,
                                     CorruptionParameters parameters, NumpyRandomState& rng,
-                                    const CorruptionData& /*data*/) {
+                                    const CorruptionData& data) {
   switch (name) {
     case CorruptionName::kFog: {
       struct Fog {
@@ -92,6 +116,44 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
       for (double& v : x.v)
         v = (v * m) / (m + c.c);
       return clip01_times_255(x);
+    }
+    case CorruptionName::kFrost: {
+      struct Frost {
+        double image, frost;
+      };
+      static constexpr Frost kCifar[5] = {
+          {1, 0.2}, {1, 0.3}, {0.9, 0.4}, {0.85, 0.4}, {0.75, 0.45}};
+      static constexpr Frost kImagenet[5] = {
+          {1, 0.4}, {0.8, 0.6}, {0.7, 0.7}, {0.65, 0.7}, {0.6, 0.75}};
+      const Frost c = pick(kCifar, kImagenet, parameters, severity);
+      static constexpr const char* kFiles[5] = {"frost1.png", "frost2.png", "frost3.png",
+                                                "frost4.jpg", "frost5.jpg"};
+      const std::filesystem::path dir =
+          data.frost_dir.empty() ? default_frost_dir() : data.frost_dir;
+      const auto index = static_cast<std::size_t>(rng.randint(0, 5));
+      const std::shared_ptr<const Image> picture = frost_picture(dir / kFiles[index]);
+      // CIFAR: cv2.resize(fx=fy=0.2), which for a factor of 5 samples rows and columns 5k + 2.
+      const int step = parameters == CorruptionParameters::kCifar ? 5 : 1;
+      const int offset = parameters == CorruptionParameters::kCifar ? 2 : 0;
+      const int rows = (picture->height - offset + step - 1) / step;
+      const int cols = (picture->width - offset + step - 1) / step;
+      GENSWEEP_CHECK(rows > image.height && cols > image.width, ConfigError,
+                     "frost corruption: images of {} x {} pixels do not fit in the {} x {} frost "
+                     "picture {}",
+                     image.width, image.height, cols, rows, kFiles[index]);
+      const auto top = static_cast<int>(rng.randint(0, rows - image.height));
+      const auto left = static_cast<int>(rng.randint(0, cols - image.width));
+      CorruptionResult r{image.width, image.height, std::vector<double>(image.rgb.size())};
+      for (int y = 0; y < image.height; ++y)
+        for (int x = 0; x < image.width; ++x)
+          for (int ch = 0; ch < 3; ++ch) {
+            const std::size_t py = static_cast<std::size_t>((top + y) * step + offset);
+            const std::size_t px = static_cast<std::size_t>((left + x) * step + offset);
+            const double f = picture->rgb[(py * picture->width + px) * 3 + ch];
+            const std::size_t i = (static_cast<std::size_t>(y) * image.width + x) * 3 + ch;
+            r.values[i] = std::clamp(c.image * image.rgb[i] + c.frost * f, 0.0, 255.0);
+          }
+      return r;
     }
     default:
       break;
