@@ -164,6 +164,9 @@ TEST(CorruptionGolden, FrostBitExact) {
   check_both(CorruptionName::kFrost, "frost",
              CorruptionData{gensweep::testing::source_dir() / "data" / "frost"});
 }
+TEST(CorruptionGolden, SnowBitExact) {
+  check_both(CorruptionName::kSnow, "snow");
+}
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");
 }

@@ -231,8 +231,8 @@ TEST(Distortion, CorruptionNotYetImplementedOrBadSeverityIsAConfigError) {
   EXPECT_THROW_WITH(
       apply_distortion(image, corruption(CorruptionName::kGaussianNoise, 0, false, 0), 0),
       ConfigError, "severity must be in 1..5");
-  if (!corruption_implemented(CorruptionName::kSnow))
-    EXPECT_THROW_WITH(apply_distortion(image, corruption(CorruptionName::kSnow, 1, false, 0), 0),
+  if (!corruption_implemented(CorruptionName::kSpatter))
+    EXPECT_THROW_WITH(apply_distortion(image, corruption(CorruptionName::kSpatter, 1, false, 0), 0),
                       ConfigError, "not implemented yet");
 }
 

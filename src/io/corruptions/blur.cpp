@@ -8,12 +8,13 @@
 #include "internal.h"
 
 namespace gensweep::io::corruptions {
-namespace {
 
 // ImageMagick 6.9.11 Q16 MotionBlurImage (magick/effect.c) on the 8-bit image, written back as an
 // 8-bit PNG (CORRUPTIONS.md 2.4): a one-sided half Gaussian along the angle, 16-bit samples
 // (257 v), edge-clamped taps, ClampToQuantum, then the PNG export's truncation q / 257.
-Image imagemagick_motion_blur(const Image& image, double radius, double sigma, double angle) {
+std::vector<std::uint8_t> imagemagick_motion_blur(const std::uint8_t* pixels, int w, int h,
+                                                  int channels, double radius, double sigma,
+                                                  double angle) {
   const int width = 2 * static_cast<int>(std::ceil(radius)) + 1;
   constexpr double kMagickSQ2PI = 2.50662827463100024161235523934010416269302368164062;
   std::vector<double> kernel(static_cast<std::size_t>(width));
@@ -34,24 +35,25 @@ Image imagemagick_motion_blur(const Image& image, double radius, double sigma, d
     dy[static_cast<std::size_t>(i)] =
         static_cast<int>(std::ceil(static_cast<double>(i) * px / std::hypot(px, py) - 0.5));
   }
-  Image out{image.width, image.height, std::vector<std::uint8_t>(image.rgb.size())};
-  for (int y = 0; y < image.height; ++y)
-    for (int x = 0; x < image.width; ++x)
-      for (int c = 0; c < 3; ++c) {
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * h * channels);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < channels; ++c) {
         double sum = 0.0;
         for (int i = 0; i < width; ++i) {
-          const int sx = std::clamp(x + dx[static_cast<std::size_t>(i)], 0, image.width - 1);
-          const int sy = std::clamp(y + dy[static_cast<std::size_t>(i)], 0, image.height - 1);
-          const double q =
-              257.0 * image.rgb[(static_cast<std::size_t>(sy) * image.width + sx) * 3 + c];
+          const int sx = std::clamp(x + dx[static_cast<std::size_t>(i)], 0, w - 1);
+          const int sy = std::clamp(y + dy[static_cast<std::size_t>(i)], 0, h - 1);
+          const double q = 257.0 * pixels[(static_cast<std::size_t>(sy) * w + sx) * channels + c];
           sum += kernel[static_cast<std::size_t>(i)] * q;
         }
         const int quantum = sum <= 0.0 ? 0 : sum >= 65535.0 ? 65535 : static_cast<int>(sum + 0.5);
-        out.rgb[(static_cast<std::size_t>(y) * image.width + x) * 3 + c] =
+        out[(static_cast<std::size_t>(y) * w + x) * channels + c] =
             static_cast<std::uint8_t>(quantum / 257);
       }
   return out;
 }
+
+namespace {
 
 // One axis of scipy.ndimage.zoom(order=1, grid_mode=False): output index o reads input
 // coordinate o * ((in - 1) / (out - 1)), taps floor(c) and floor(c) + 1 (clamped; the second has
@@ -78,7 +80,9 @@ ZoomAxis zoom_axis(int in, int out) {
 // clipped_zoom(img, z) on float32 values (CORRUPTIONS.md 2.3), per axis: crop ceil(n / z)
 // centred, zoom to round(ch * z) (half to even) with scipy's order-1 corner sum, crop n centred.
 // The result is float32 (stored in doubles).
-std::vector<double> clipped_zoom(const Array3& x, double z) {
+}  // namespace
+
+std::vector<double> clipped_zoom(const Array3& x, double z, bool float32) {
   auto crop = [z](int n) {
     const int ch = static_cast<int>(std::ceil(n / z));
     const int top = (n - ch) / 2;
@@ -105,14 +109,13 @@ std::vector<double> clipped_zoom(const Array3& x, double z) {
           for (int b = 0; b < 2; ++b)
             for (int d = 0; d < 2; ++d)
               t += x.at(ys[a], xs[b], cs[d]) * wy[a] * wx[b] * wc[d];
-        out[(static_cast<std::size_t>(y) * x.w + xx) * x.c + c] = static_cast<float>(t);
+        out[(static_cast<std::size_t>(y) * x.w + xx) * x.c + c] =
+            float32 ? static_cast<float>(t) : t;
       }
     }
   }
   return out;
 }
-
-}  // namespace
 
 CorruptionResult blur_corruption(const Image& image, CorruptionName name, int severity,
                                  CorruptionParameters parameters, NumpyRandomState& rng) {
@@ -166,7 +169,9 @@ CorruptionResult blur_corruption(const Image& image, CorruptionName name, int se
       static constexpr Motion kImagenet[5] = {{10, 3}, {15, 5}, {15, 8}, {15, 12}, {20, 15}};
       const Motion c = pick(kCifar, kImagenet, parameters, severity);
       const double angle = rng.uniform(-45, 45);
-      return from_image(imagemagick_motion_blur(image, c.radius, c.sigma, angle));
+      return from_image(Image{image.width, image.height,
+                              imagemagick_motion_blur(image.rgb.data(), image.width, image.height,
+                                                      3, c.radius, c.sigma, angle)});
     }
     case CorruptionName::kZoomBlur: {
       // np.arange(1, end, step): ceil((end - 1) / step) factors 1 + i * ((1 + step) - 1).
@@ -184,7 +189,7 @@ CorruptionResult blur_corruption(const Image& image, CorruptionName name, int se
         v = static_cast<float>(v);
       std::vector<float> acc(x.v.size(), 0.0f);
       for (int i = 0; i < count; ++i) {
-        const std::vector<double> zoomed = clipped_zoom(x, 1 + i * delta);
+        const std::vector<double> zoomed = clipped_zoom(x, 1 + i * delta, true);
         for (std::size_t k = 0; k < acc.size(); ++k)
           acc[k] += static_cast<float>(zoomed[k]);
       }

@@ -33,6 +33,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kZoomBlur:
     case CorruptionName::kFog:
     case CorruptionName::kFrost:
+    case CorruptionName::kSnow:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:

@@ -3,6 +3,7 @@
 // reproduced operation for operation.
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "gensweep/io/corruption.h"
@@ -38,6 +39,15 @@ enum class Border { kNearest, kReflect };
 // kernel exp((-0.5 / sigma^2) * x^2) normalised by its numpy sum, radius int(truncate*sigma + 0.5),
 // scipy's symmetric accumulation order; with `float32`, each pass's output is rounded to float32.
 void scipy_gaussian_filter(Array3& a, double sigma, Border border, double truncate, bool float32);
+
+// ImageMagick 6.9.11 Q16 MotionBlurImage on 8-bit pixels (channels 1 or 3, interleaved), written
+// back as an 8-bit PNG (CORRUPTIONS.md 2.4).
+std::vector<std::uint8_t> imagemagick_motion_blur(const std::uint8_t* pixels, int w, int h,
+                                                  int channels, double radius, double sigma,
+                                                  double angle);
+// clipped_zoom(x, z) with scipy's order-1 zoom (CORRUPTIONS.md 2.3); the result is rounded to
+// float32 when the input array is float32.
+std::vector<double> clipped_zoom(const Array3& x, double z, bool float32);
 
 // The families, each implementing its corruptions (severity already checked to be 1..5).
 CorruptionResult noise_corruption(const Image& image, CorruptionName name, int severity,

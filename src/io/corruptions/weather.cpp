@@ -2,6 +2,7 @@
 // draws. frost (3.11): a random crop of one of the frost pictures (data/frost) blended in.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -153,6 +154,59 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
             const std::size_t i = (static_cast<std::size_t>(y) * image.width + x) * 3 + ch;
             r.values[i] = std::clamp(c.image * image.rgb[i] + c.frost * f, 0.0, 255.0);
           }
+      return r;
+    }
+    case CorruptionName::kSnow: {
+      struct Snow {
+        double loc, scale, zoom, threshold, radius, sigma, mix;
+      };
+      static constexpr Snow kCifar[5] = {{.1, .2, 1, .6, 8, 3, .95},
+                                         {.1, .2, 1, .5, 10, 4, .9},
+                                         {.15, .3, 1.75, .55, 10, 4, .9},
+                                         {.25, .3, 2.25, .6, 12, 6, .85},
+                                         {.3, .3, 1.25, .65, 14, 12, .8}};
+      static constexpr Snow kImagenet[5] = {{.1, .3, 3, .5, 10, 4, .8},
+                                            {.2, .3, 2, .5, 12, 4, .7},
+                                            {.55, .3, 4, .9, 12, 8, .7},
+                                            {.55, .3, 4.5, .85, 12, 8, .65},
+                                            {.55, .3, 2.5, .85, 12, 12, .55}};
+      const Snow c = pick(kCifar, kImagenet, parameters, severity);
+      const int h = image.height, w = image.width;
+      // The snow layer: normal(loc, scale) over H x W (float64), clipped_zoom, threshold.
+      Array3 layer{h, w, 1, std::vector<double>(static_cast<std::size_t>(h) * w)};
+      for (double& v : layer.v)
+        v = rng.normal(c.loc, c.scale);
+      std::vector<double> zoomed = clipped_zoom(layer, c.zoom, false);
+      std::vector<std::uint8_t> grey(zoomed.size());
+      for (std::size_t i = 0; i < zoomed.size(); ++i) {
+        const double v = zoomed[i] < c.threshold ? 0.0 : zoomed[i];
+        grey[i] = static_cast<std::uint8_t>(static_cast<int>(std::clamp(v, 0.0, 1.0) * 255));
+      }
+      // A mode-L PNG through ImageMagick's motion blur, at an angle drawn after the layer.
+      const double angle = rng.uniform(-135, -45);
+      const std::vector<std::uint8_t> blurred =
+          imagemagick_motion_blur(grey.data(), w, h, 1, c.radius, c.sigma, angle);
+      const float mix = static_cast<float>(c.mix);
+      const float rest = static_cast<float>(1 - c.mix);
+      CorruptionResult r{w, h, std::vector<double>(image.rgb.size())};
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          const std::size_t p = static_cast<std::size_t>(y) * w + x;
+          float v[3];
+          for (int ch = 0; ch < 3; ++ch)
+            v[ch] = static_cast<float>(image.rgb[p * 3 + ch]) / 255.0f;
+          // cv2.cvtColor(RGB2GRAY) on float32 as OpenCV's FMA code path computes it.
+          const float gray = std::fmaf(v[2], 0.114f, std::fmaf(v[1], 0.587f, v[0] * 0.299f));
+          const float bright = gray * 1.5f + 0.5f;
+          const double s = blurred[p] / 255.;
+          const double s_rot =
+              blurred[static_cast<std::size_t>(h - 1 - y) * w + (w - 1 - x)] / 255.;
+          for (int ch = 0; ch < 3; ++ch) {
+            const float mixed = mix * v[ch] + rest * std::max(v[ch], bright);
+            r.values[p * 3 + ch] =
+                std::clamp(static_cast<double>(mixed) + s + s_rot, 0.0, 1.0) * 255;
+          }
+        }
       return r;
     }
     default:
