@@ -24,7 +24,8 @@ SIGMAS = {
           0.05, 0.25, 0.4, 0.7, 0.9, 1, 1.1, 1.5,  # glass_blur
           0.7, 0.8, 1, 0.5, 4, 3, 2, 1,  # spatter blur
           0.6, 1.5],  # spatter mud (intensity)
-    3.0: [6.4, 1.92, 1.28, 0.96, 170.8, 19.52, 2.44],  # elastic_transform
+    3.0: [32 * 0.2, 32 * 0.06, 32 * 0.04, 32 * 0.03,  # elastic_transform, as the scripts
+          244 * 0.7, 244 * 0.08, 244 * 0.01],  # write them (244 * 0.7 != 170.8)
 }
 
 

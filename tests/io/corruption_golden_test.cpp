@@ -167,6 +167,9 @@ TEST(CorruptionGolden, FrostBitExact) {
 TEST(CorruptionGolden, SnowBitExact) {
   check_both(CorruptionName::kSnow, "snow");
 }
+TEST(CorruptionGolden, ElasticTransformBitExact) {
+  check_both(CorruptionName::kElasticTransform, "elastic_transform");
+}
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");
 }

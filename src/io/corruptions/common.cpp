@@ -98,6 +98,7 @@ void filter_line(const double* in, double* out, int n, std::size_t stride,
 }  // namespace
 
 void scipy_gaussian_filter(Array3& a, double sigma, Border border, double truncate, bool float32) {
+  if (sigma <= 1e-15) return;  // scipy skips the axis
   const int radius = static_cast<int>(truncate * sigma + 0.5);
   std::vector<double> full(2 * static_cast<std::size_t>(radius) + 1);
   const double factor = -0.5 / (sigma * sigma);

@@ -34,6 +34,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kFog:
     case CorruptionName::kFrost:
     case CorruptionName::kSnow:
+    case CorruptionName::kElasticTransform:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:
@@ -94,6 +95,8 @@ CorruptionResult corrupt(const Image& image, CorruptionName name, int severity,
     case CorruptionName::kSnow:
     case CorruptionName::kSpatter:
       return corruptions::weather_corruption(image, name, severity, parameters, rng, data);
+    case CorruptionName::kElasticTransform:
+      return corruptions::geometric_corruption(image, name, severity, parameters, rng);
     default:
       return blur_corruption(image, name, severity, parameters, rng);
   }

@@ -63,6 +63,9 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
                                     CorruptionParameters parameters, NumpyRandomState& rng,
                                     const CorruptionData& data);
 
+CorruptionResult geometric_corruption(const Image& image, CorruptionName name, int severity,
+                                      CorruptionParameters parameters, NumpyRandomState& rng);
+
 // Picks a severity's parameter from the CIFAR or ImageNet table.
 template <typename T>
 const T& pick(const T (&cifar)[5], const T (&imagenet)[5], CorruptionParameters p, int severity) {
