@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "gensweep/core/error.h"
 #include "internal.h"
@@ -117,6 +119,26 @@ std::vector<double> clipped_zoom(const Array3& x, double z, bool float32) {
   return out;
 }
 
+namespace {
+
+// The defocus kernels (float32), CIFAR s1..s5 then ImageNet s1..s5.
+struct DefocusKernel {
+  int side;
+  std::array<std::uint32_t, 21 * 21> bits;
+};
+constexpr DefocusKernel kDefocusKernels[10] = {
+#include "defocus_kernels.inc"
+};
+
+int reflect101(int p, int len) {
+  if (len == 1) return 0;
+  while (p < 0 || p >= len)
+    p = p < 0 ? -p : 2 * len - 2 - p;
+  return p;
+}
+
+}  // namespace
+
 CorruptionResult blur_corruption(const Image& image, CorruptionName name, int severity,
                                  CorruptionParameters parameters, NumpyRandomState& rng) {
   Array3 x = to_unit(image);
@@ -200,6 +222,33 @@ CorruptionResult blur_corruption(const Image& image, CorruptionName name, int se
         r.values[k] = std::clamp(y, 0.0f, 1.0f) * 255.0f;
       }
       return r;
+    }
+    case CorruptionName::kDefocusBlur: {
+      // cv2.filter2D(x[..., c], -1, kernel) in float64 per channel: anchor at the centre,
+      // BORDER_REFLECT_101, the kernel's non-zero coefficients in row-major order.
+      const DefocusKernel& k =
+          kDefocusKernels[(parameters == CorruptionParameters::kCifar ? 0 : 5) + severity - 1];
+      const int half = k.side / 2;
+      struct Tap {
+        int dy, dx;
+        double w;
+      };
+      std::vector<Tap> taps;
+      for (int i = 0; i < k.side; ++i)
+        for (int j = 0; j < k.side; ++j) {
+          const float w = std::bit_cast<float>(k.bits[static_cast<std::size_t>(i * k.side + j)]);
+          if (w != 0.0f) taps.push_back({i - half, j - half, static_cast<double>(w)});
+        }
+      Array3 out = x;
+      for (int y = 0; y < x.h; ++y)
+        for (int xx = 0; xx < x.w; ++xx)
+          for (int c = 0; c < 3; ++c) {
+            double sum = 0.0;
+            for (const Tap& t : taps)
+              sum += t.w * x.at(reflect101(y + t.dy, x.h), reflect101(xx + t.dx, x.w), c);
+            out.at(y, xx, c) = sum;
+          }
+      return clip01_times_255(out);
     }
     default:
       break;

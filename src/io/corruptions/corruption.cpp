@@ -29,6 +29,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kSpeckleNoise:
     case CorruptionName::kGaussianBlur:
     case CorruptionName::kGlassBlur:
+    case CorruptionName::kDefocusBlur:
     case CorruptionName::kMotionBlur:
     case CorruptionName::kZoomBlur:
     case CorruptionName::kFog:
