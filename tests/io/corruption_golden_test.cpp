@@ -55,14 +55,15 @@ struct Tolerance {
 };
 
 void check_against_golden(const Golden& g, CorruptionName name, const std::string& group,
-                          Tolerance tolerance = {}, const CorruptionData& data = {}) {
+                          Tolerance tolerance = {}, const CorruptionData& data = {},
+                          int first_severity = 1) {
   GENSWEEP_REQUIRE_SHARED(g.file);
   const std::string file = (gensweep::testing::shared_dir() / g.file).string();
   const testing::GoldenDoubles input = testing::read_double_dataset(file, "input");
   const std::size_t per_image = static_cast<std::size_t>(g.side) * g.side * 3;
   ASSERT_EQ(input.data.size(), per_image * g.images);
   const std::vector<int> sampled = sample_grid(g.side);
-  for (int s = 1; s <= 5; ++s) {
+  for (int s = first_severity; s <= 5; ++s) {
     const std::string dataset = group + "/s" + std::to_string(s);
     const testing::GoldenDoubles golden_u8 = testing::read_double_dataset(file, dataset + "_uint8");
     const testing::GoldenDoubles golden_f = testing::read_double_dataset(file, dataset);
@@ -174,6 +175,11 @@ TEST(CorruptionGolden, ElasticTransformBitExact) {
 TEST(CorruptionGolden, DefocusBlurWithinTolerance) {
   check_against_golden(kCifar, CorruptionName::kDefocusBlur, "defocus_blur", {1e-11, 0});
   check_against_golden(kImagenet, CorruptionName::kDefocusBlur, "defocus_blur", {1e-11, 0});
+}
+// Severities 4-5 ("mud"); 1-3 ("water") are not implemented.
+TEST(CorruptionGolden, SpatterMudBitExact) {
+  check_against_golden(kCifar, CorruptionName::kSpatter, "spatter", {}, {}, 4);
+  check_against_golden(kImagenet, CorruptionName::kSpatter, "spatter", {}, {}, 4);
 }
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");

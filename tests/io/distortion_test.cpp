@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "gensweep/core/error.h"
+#include "gensweep/io/corruption_support.h"
 #include "image_test_util.h"
 #include "test_util.h"
 
@@ -231,7 +232,7 @@ TEST(Distortion, CorruptionNotYetImplementedOrBadSeverityIsAConfigError) {
   EXPECT_THROW_WITH(
       apply_distortion(image, corruption(CorruptionName::kGaussianNoise, 0, false, 0), 0),
       ConfigError, "severity must be in 1..5");
-  if (!corruption_implemented(CorruptionName::kSpatter))
+  if (!corruption_implemented(CorruptionName::kSpatter, 1))
     EXPECT_THROW_WITH(apply_distortion(image, corruption(CorruptionName::kSpatter, 1, false, 0), 0),
                       ConfigError, "not implemented yet");
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "gensweep/core/error.h"
+#include "gensweep/io/corruption_support.h"
 #include "internal.h"
 
 namespace gensweep::io {
@@ -36,6 +37,7 @@ bool corruption_implemented(CorruptionName name) {
     case CorruptionName::kFrost:
     case CorruptionName::kSnow:
     case CorruptionName::kElasticTransform:
+    case CorruptionName::kSpatter:
     case CorruptionName::kContrast:
     case CorruptionName::kBrightness:
     case CorruptionName::kSaturate:
@@ -45,6 +47,11 @@ bool corruption_implemented(CorruptionName name) {
     default:
       return false;
   }
+}
+
+bool corruption_implemented(CorruptionName name, int severity) {
+  if (name == CorruptionName::kSpatter) return severity >= 4 && severity <= 5;
+  return corruption_implemented(name);
 }
 
 std::filesystem::path default_frost_dir() {
@@ -72,8 +79,9 @@ CorruptionResult corrupt(const Image& image, CorruptionName name, int severity,
                          const CorruptionData& data) {
   GENSWEEP_CHECK(severity >= 1 && severity <= 5, ConfigError,
                  "corruption {}: severity must be 1..5, got {}", corruption_name(name), severity);
-  GENSWEEP_CHECK(corruption_implemented(name), ConfigError,
-                 "corruption {} is not implemented in this build", corruption_name(name));
+  GENSWEEP_CHECK(corruption_implemented(name, severity), ConfigError,
+                 "corruption {} at severity {} is not implemented in this build",
+                 corruption_name(name), severity);
   GENSWEEP_ASSERT(image.width > 0 && image.height > 0 &&
                       image.rgb.size() == std::size_t(image.width) * image.height * 3,
                   "image {}x{} has {} bytes", image.width, image.height, image.rgb.size());

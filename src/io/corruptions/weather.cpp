@@ -209,6 +209,51 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
         }
       return r;
     }
+    case CorruptionName::kSpatter: {
+      struct Spatter {
+        double loc, scale, sigma, threshold, intensity;
+        int mode;  // 0 water, 1 mud
+      };
+      static constexpr Spatter kCifar[5] = {{.62, .1, .7, .7, .5, 0},
+                                            {.65, .1, .8, .7, .5, 0},
+                                            {.65, .3, 1, .69, .5, 0},
+                                            {.65, .1, .7, .69, .6, 1},
+                                            {.65, .1, .5, .68, .6, 1}};
+      static constexpr Spatter kImagenet[5] = {{.65, .3, 4, .69, .6, 0},
+                                               {.65, .3, 3, .68, .6, 0},
+                                               {.65, .3, 2, .68, .5, 0},
+                                               {.65, .3, 1, .65, 1.5, 1},
+                                               {.67, .4, 1, .65, 1.5, 1}};
+      const Spatter c = pick(kCifar, kImagenet, parameters, severity);
+      GENSWEEP_CHECK(c.mode == 1, ConfigError, "spatter severity {} (water) is not implemented yet",
+                     severity);
+      const int h = image.height, w = image.width;
+      Array3 liquid{h, w, 1, std::vector<double>(static_cast<std::size_t>(h) * w)};
+      for (double& v : liquid.v)
+        v = rng.normal(c.loc, c.scale);
+      scipy_gaussian_filter(liquid, c.sigma, Border::kNearest, 4.0, false);
+      for (double& v : liquid.v)
+        if (v < c.threshold) v = 0;
+      // Mud: M = gaussian(float32(L > threshold), intensity) in float32, zero below 0.8 (compared
+      // in float32, as numpy does with a Python scalar).
+      Array3 m{h, w, 1, std::vector<double>(liquid.v.size())};
+      for (std::size_t i = 0; i < m.v.size(); ++i)
+        m.v[i] = liquid.v[i] > c.threshold ? 1.0 : 0.0;
+      scipy_gaussian_filter(m, c.intensity, Border::kNearest, 4.0, true);
+      static const float kColor[3] = {static_cast<float>(63 / 255.), static_cast<float>(42 / 255.),
+                                      static_cast<float>(20 / 255.)};
+      CorruptionResult r{w, h, std::vector<double>(image.rgb.size())};
+      for (std::size_t p = 0; p < m.v.size(); ++p) {
+        float mp = static_cast<float>(m.v[p]);
+        if (mp < 0.8f) mp = 0.0f;
+        for (int ch = 0; ch < 3; ++ch) {
+          const float x = static_cast<float>(image.rgb[p * 3 + ch]) / 255.0f;
+          const float v = x * (1.0f - mp) + kColor[ch] * mp;
+          r.values[p * 3 + ch] = std::clamp(v, 0.0f, 1.0f) * 255.0f;
+        }
+      }
+      return r;
+    }
     default:
       break;
   }
