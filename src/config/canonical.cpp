@@ -84,6 +84,12 @@ std::string distortion_table(const Distortion& distortion) {
     std::string operator()(const ColorShift& d) const {
       return fmt::format("shift = {}", number_array(d.shift));
     }
+    std::string operator()(const Corruption& d) const {
+      return fmt::format(
+          "name = {}, severity = {}, parameters = {}, seeding = {}", toml_quote(d.name), d.severity,
+          toml_quote(Corruption::kParameterSets[static_cast<std::size_t>(d.parameters)]),
+          toml_quote(Corruption::kSeedings[static_cast<std::size_t>(d.seeding)]));
+    }
   };
   return fmt::format("{{ kind = {}, {} }}", toml_quote(distortion_kind(distortion)),
                      std::visit(Visitor{}, distortion));

@@ -22,12 +22,13 @@ constexpr std::array<std::string_view, 16> kAllDatasetKeys = {
     "id",       "source", "path",   "offset", "limit", "base", "distortion", "seed",
     "backbone", "entry",  "shards", "field",  "files", "file", "dataset",    "layout"};
 constexpr std::array<std::string_view, 2> kLayouts = {"NHWC", "NCHW"};
-constexpr std::array<std::string_view, 4> kDistortionKinds = {
-    GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind};
+constexpr std::array<std::string_view, 5> kDistortionKinds = {
+    GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind, Corruption::kKind};
 
 Distortion parse_distortion(const Value& value) {
   TableReader table = value.as_table();
-  static constexpr std::array<std::string_view, 4> kAllKeys = {"kind", "sigma", "quality", "shift"};
+  static constexpr std::array<std::string_view, 8> kAllKeys = {
+      "kind", "sigma", "quality", "shift", "name", "severity", "parameters", "seeding"};
   table.note_known(kAllKeys);
   const std::size_t kind =
       table.require("kind").as_choice(kDistortionKinds, "distortion kind", "distortion kinds");
@@ -47,6 +48,23 @@ Distortion parse_distortion(const Value& value) {
       table.check_keys(kKeys, "distortion kind \"jpeg\"");
       return Jpeg{
           static_cast<int>(table.require("quality").as_int(Jpeg::kMinQuality, Jpeg::kMaxQuality))};
+    }
+    case 4: {
+      static constexpr std::array<std::string_view, 5> kKeys = {"kind", "name", "severity",
+                                                                "parameters", "seeding"};
+      table.check_keys(kKeys, "distortion kind \"corruption\"");
+      Corruption out;
+      const std::size_t name =
+          table.require("name").as_choice(Corruption::kNames, "corruption", "corruptions");
+      out.name = std::string(Corruption::kNames[name]);
+      out.severity = static_cast<int>(table.require("severity").as_int(1, 5));
+      out.parameters = static_cast<Corruption::Parameters>(
+          table.require("parameters")
+              .as_choice(Corruption::kParameterSets, "corruption parameter set", "parameter sets"));
+      if (auto seeding = table.get("seeding"))
+        out.seeding = static_cast<Corruption::Seeding>(
+            seeding->as_choice(Corruption::kSeedings, "corruption seeding", "seedings"));
+      return out;
     }
     default: {
       static constexpr std::array<std::string_view, 2> kKeys = {"kind", "shift"};

@@ -7,6 +7,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/random.h"
+#include "gensweep/io/corruption_support.h"
 #include "gensweep/io/decode.h"
 #include "gensweep/io/encode.h"
 
@@ -80,10 +81,28 @@ void check_parameters(const Distortion& d) {
       for (double s : d.shift)
         GENSWEEP_CHECK(std::isfinite(s), ConfigError, "{}: shift must be finite", describe(d));
       break;
+    case DistortionKind::kCorruption:
+      GENSWEEP_CHECK(d.severity >= 1 && d.severity <= 5, ConfigError,
+                     "{}: severity must be in 1..5", describe(d));
+      GENSWEEP_CHECK(corruption_implemented(d.corruption, d.severity), ConfigError,
+                     "{}: this corruption is not implemented yet", describe(d));
+      break;
   }
 }
 
 }  // namespace
+
+std::uint32_t corruption_seed(const Distortion& d, std::uint64_t image_index) {
+  if (d.reference_seeding) {
+    const std::uint64_t s = 1000 * static_cast<std::uint64_t>(d.severity) + image_index;
+    GENSWEEP_CHECK(s <= 0xffffffffULL, ConfigError,
+                   "{}: reference seeding needs image indices below 2^32 - 5000, got {}",
+                   describe(d), image_index);
+    return static_cast<std::uint32_t>(s);
+  }
+  Rng rng(d.seed, image_index);
+  return static_cast<std::uint32_t>(rng.next_u64() >> 32);
+}
 
 std::vector<double> gaussian_kernel(double sigma) {
   GENSWEEP_CHECK(std::isfinite(sigma) && sigma >= 0, ConfigError,
@@ -127,6 +146,11 @@ Image apply_distortion(const Image& image, const Distortion& d, std::uint64_t im
         out.rgb[i] = to_u8(image.rgb[i] + d.shift[i % 3]);
       return out;
     }
+    case DistortionKind::kCorruption: {
+      NumpyRandomState rng(corruption_seed(d, image_index));
+      return corrupt(image, d.corruption, d.severity, d.parameters, rng, d.corruption_data)
+          .to_uint8();
+    }
   }
   GENSWEEP_ASSERT(false, "unknown distortion kind {}", static_cast<int>(d.kind));
   return {};
@@ -143,6 +167,11 @@ std::string describe(const Distortion& d) {
       return fmt::format("jpeg(quality={})", d.quality);
     case DistortionKind::kColorShift:
       return fmt::format("color_shift(r={},g={},b={})", d.shift[0], d.shift[1], d.shift[2]);
+    case DistortionKind::kCorruption:
+      return fmt::format("corruption(name={},severity={},parameters={},seeding={})",
+                         corruption_name(d.corruption), d.severity,
+                         d.parameters == CorruptionParameters::kCifar ? "cifar" : "imagenet",
+                         d.reference_seeding ? "reference" : "per-image");
   }
   return fmt::format("unknown_distortion({})", static_cast<int>(d.kind));
 }

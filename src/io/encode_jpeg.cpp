@@ -19,9 +19,10 @@ std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
   if (!handle) throw IoError("JPEG encoder could not be created (out of memory)");
   unsigned char* buffer = nullptr;  // TurboJPEG allocates it (tjAlloc); freed below
   unsigned long size = 0;
-  // flags 0: ISLOW DCT, standard Huffman tables (PIL's optimize=False).
+  // TJFLAG_ACCURATEDCT: the ISLOW DCT Pillow uses (TurboJPEG compresses with the fast DCT
+  // unless told otherwise); standard Huffman tables (PIL's optimize=False).
   if (tjCompress2(handle, image.rgb.data(), image.width, 0, image.height, TJPF_RGB, &buffer, &size,
-                  TJSAMP_420, quality, 0) != 0) {
+                  TJSAMP_420, quality, TJFLAG_ACCURATEDCT) != 0) {
     const std::string message = tjGetErrorStr2(handle);
     tjFree(buffer);
     detail::discard_thread_tj(detail::TjRole::kCompress);

@@ -10,6 +10,7 @@
 #include "gensweep/config/canonical.h"
 #include "gensweep/config/job.h"
 #include "gensweep/core/error.h"
+#include "gensweep/io/corruption_support.h"
 
 namespace gensweep::pipeline {
 
@@ -49,6 +50,15 @@ io::Distortion to_io_distortion(const config::Distortion& d, std::uint64_t seed)
         } else if constexpr (std::is_same_v<T, config::Jpeg>) {
           out.kind = io::DistortionKind::kJpeg;
           out.quality = v.quality;
+        } else if constexpr (std::is_same_v<T, config::Corruption>) {
+          static_assert(config::Corruption::kNames == io::kCorruptionNames);
+          out.kind = io::DistortionKind::kCorruption;
+          out.corruption = *io::parse_corruption_name(v.name);
+          out.severity = v.severity;
+          out.parameters = v.parameters == config::Corruption::Parameters::kCifar
+                               ? io::CorruptionParameters::kCifar
+                               : io::CorruptionParameters::kImagenet;
+          out.reference_seeding = v.seeding == config::Corruption::Seeding::kReference;
         } else {
           out.kind = io::DistortionKind::kColorShift;
           out.shift = {static_cast<double>(v.shift[0]), static_cast<double>(v.shift[1]),
@@ -178,8 +188,13 @@ Plan make_plan(const config::Job& job) {
       s = make_hdf5_source(h->file, h->dataset, h->layout == config::PixelLayout::kNhwc, h->offset,
                            h->limit.value_or(-1));
     } else if (const auto* v = std::get_if<config::DerivedSource>(&d.source)) {
-      s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base,
-                              to_io_distortion(v->distortion, v->seed));
+      const io::Distortion distortion = to_io_distortion(v->distortion, v->seed);
+      GENSWEEP_CHECK(distortion.kind != io::DistortionKind::kCorruption ||
+                         io::corruption_implemented(distortion.corruption, distortion.severity),
+                     ConfigError,
+                     "dataset \"{}\": corruption \"{}\" at severity {} is not implemented yet",
+                     d.id, io::corruption_name(distortion.corruption), distortion.severity);
+      s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base, distortion);
     }
     sources[d.id] = s;
     return s;

@@ -288,6 +288,40 @@ TEST_F(ErrorsTest, JpegQualityAndColorShiftBounds) {
       at(27, 50, "datasets[2].distortion.shift[1]: expected an integer in -255..255, got 300"));
 }
 
+TEST_F(ErrorsTest, CorruptionNameSeverityParametersAndSeeding) {
+  const std::string head = "[[datasets]]\nid = \"b\"\nsource = \"derived\"\nbase = \"eval\"\n";
+  EXPECT_EQ(error_of(minimal_plus(head + "distortion = { kind = \"corruption\", name = \"motion\", "
+                                         "severity = 3, parameters = \"cifar\" }\n")),
+            at(27, 44,
+               "datasets[2].distortion.name: unknown corruption \"motion\" (known corruptions: "
+               "gaussian_noise, shot_noise, impulse_noise, speckle_noise, gaussian_blur, "
+               "glass_blur, defocus_blur, motion_blur, zoom_blur, fog, frost, snow, spatter, "
+               "contrast, brightness, saturate, jpeg_compression, pixelate, elastic_transform)"));
+  EXPECT_EQ(error_of(minimal_plus(head + "distortion = { kind = \"corruption\", name = \"fog\", "
+                                         "severity = 6, parameters = \"cifar\" }\n")),
+            at(27, 62, "datasets[2].distortion.severity: expected an integer in 1..5, got 6"));
+  EXPECT_EQ(error_of(minimal_plus(head + "distortion = { kind = \"corruption\", name = \"fog\", "
+                                         "severity = 1, parameters = \"tiny\" }\n")),
+            at(27, 78,
+               "datasets[2].distortion.parameters: unknown corruption parameter set \"tiny\" "
+               "(known parameter sets: cifar, imagenet)"));
+  EXPECT_EQ(error_of(minimal_plus(head + "distortion = { kind = \"corruption\", name = \"fog\", "
+                                         "severity = 1 }\n")),
+            at(27, 14, "datasets[2].distortion: missing required key \"parameters\""));
+  EXPECT_EQ(
+      error_of(minimal_plus(head +
+                            "distortion = { kind = \"corruption\", name = \"fog\", severity = 1, "
+                            "parameters = \"cifar\", seeding = \"numpy\" }\n")),
+      at(27, 97,
+         "datasets[2].distortion.seeding: unknown corruption seeding \"numpy\" (known seedings: "
+         "per-image, reference)"));
+  EXPECT_EQ(error_of(minimal_plus(head + "distortion = { kind = \"corruption\", name = \"fog\", "
+                                         "severity = 1, parameters = \"cifar\", sigma = 2 }\n")),
+            at(27, 87,
+               "datasets[2].distortion.sigma: unknown key for distortion kind \"corruption\" "
+               "(known keys: kind, name, severity, parameters, seeding)"));
+}
+
 TEST_F(ErrorsTest, BackboneParameterBounds) {
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"b\"\nkind = \"pixels\"\nsize = 2000\n")),
             at(26, 8, "backbones[1].size: expected an integer in 1..1024, got 2000"));
@@ -417,7 +451,7 @@ TEST_F(ErrorsTest, UnknownChoices) {
                             "distortion = { kind = \"blur\", sigma = 1 }\n")),
       at(27, 23,
          "datasets[2].distortion.kind: unknown distortion kind \"blur\" (known "
-         "distortion kinds: gaussian_blur, gaussian_noise, jpeg, color_shift)"));
+         "distortion kinds: gaussian_blur, gaussian_noise, jpeg, color_shift, corruption)"));
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"inc\"\nkind = \"fid-inception\"\n"
                                   "weights = \"weights/inception.pth\"\nlayer = \"pool3\"\n")),
             at(27, 9,

@@ -243,6 +243,33 @@ evaluated = ["npy", "store"]
   EXPECT_EQ(job.comparisons[1].backbones, std::vector<std::string>{"ext"});
 }
 
+TEST_F(LoaderTest, CorruptionDistortion) {
+  const Job job = load(
+      minimal_plus("[[datasets]]\nid = \"mb\"\nsource = \"derived\"\nbase = \"eval\"\n"
+                   "distortion = { kind = \"corruption\", name = \"motion_blur\", severity = 3, "
+                   "parameters = \"cifar\" }\n"
+                   "[[datasets]]\nid = \"ref\"\nsource = \"derived\"\nbase = \"eval\"\n"
+                   "distortion = { kind = \"corruption\", name = \"fog\", severity = 5, "
+                   "parameters = \"imagenet\", seeding = \"reference\" }\n"));
+  const auto& mb = std::get<Corruption>(std::get<DerivedSource>(job.datasets[2].source).distortion);
+  EXPECT_EQ(mb.name, "motion_blur");
+  EXPECT_EQ(mb.severity, 3);
+  EXPECT_EQ(mb.parameters, Corruption::Parameters::kCifar);
+  EXPECT_EQ(mb.seeding, Corruption::Seeding::kPerImage);
+  const auto& ref =
+      std::get<Corruption>(std::get<DerivedSource>(job.datasets[3].source).distortion);
+  EXPECT_EQ(ref.name, "fog");
+  EXPECT_EQ(ref.severity, 5);
+  EXPECT_EQ(ref.parameters, Corruption::Parameters::kImagenet);
+  EXPECT_EQ(ref.seeding, Corruption::Seeding::kReference);
+  // The canonical text spells out every key, the default seeding included.
+  const std::string canonical = canonical_form(job);
+  EXPECT_NE(canonical.find("distortion = { kind = \"corruption\", name = \"motion_blur\", "
+                           "severity = 3, parameters = \"cifar\", seeding = \"per-image\" }"),
+            std::string::npos)
+      << canonical;
+}
+
 TEST_F(LoaderTest, DefaultBackbonesAreTheApplicableOnesInJobOrder) {
   const Job job = load(minimal_plus(R"([[backbones]]
 id = "ext"

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "gensweep/core/error.h"
+#include "gensweep/io/corruption_support.h"
 #include "image_test_util.h"
 #include "test_util.h"
 
@@ -191,6 +192,49 @@ TEST(Validation, BadParametersAreConfigErrors) {
                     "jpeg(quality=0): quality must be in 1..100, got 0");
   EXPECT_THROW_WITH(apply_distortion(image, shift(INFINITY, 0, 0), 0), ConfigError,
                     "shift must be finite");
+}
+
+Distortion corruption(CorruptionName name, int severity, bool reference, std::uint64_t seed) {
+  Distortion d{DistortionKind::kCorruption};
+  d.corruption = name;
+  d.severity = severity;
+  d.reference_seeding = reference;
+  d.seed = seed;
+  return d;
+}
+
+TEST(Distortion, CorruptionReferenceSeedingIsTheGoldensConvention) {
+  const Image image = random_image(32, 32, 5);
+  const Distortion d = corruption(CorruptionName::kShotNoise, 3, true, 99);
+  EXPECT_EQ(corruption_seed(d, 7), 3007u);
+  NumpyRandomState rng(3007);
+  EXPECT_EQ(apply_distortion(image, d, 7).rgb,
+            corrupt(image, CorruptionName::kShotNoise, 3, CorruptionParameters::kCifar, rng)
+                .to_uint8()
+                .rgb);
+  EXPECT_EQ(describe(d),
+            "corruption(name=shot_noise,severity=3,parameters=cifar,seeding=reference)");
+}
+
+TEST(Distortion, CorruptionPerImageSeedingDependsOnSeedAndIndexOnly) {
+  const Image image = random_image(32, 32, 5);
+  const Distortion d = corruption(CorruptionName::kGaussianNoise, 2, false, 4);
+  EXPECT_EQ(apply_distortion(image, d, 3).rgb, apply_distortion(image, d, 3).rgb);
+  EXPECT_NE(apply_distortion(image, d, 3).rgb, apply_distortion(image, d, 4).rgb);
+  EXPECT_NE(corruption_seed(d, 3),
+            corruption_seed(corruption(CorruptionName::kGaussianNoise, 2, false, 5), 3));
+  EXPECT_EQ(describe(d),
+            "corruption(name=gaussian_noise,severity=2,parameters=cifar,seeding=per-image)");
+}
+
+TEST(Distortion, CorruptionNotYetImplementedOrBadSeverityIsAConfigError) {
+  const Image image = random_image(8, 8, 1);
+  EXPECT_THROW_WITH(
+      apply_distortion(image, corruption(CorruptionName::kGaussianNoise, 0, false, 0), 0),
+      ConfigError, "severity must be in 1..5");
+  if (!corruption_implemented(CorruptionName::kSpatter, 1))
+    EXPECT_THROW_WITH(apply_distortion(image, corruption(CorruptionName::kSpatter, 1, false, 0), 0),
+                      ConfigError, "not implemented yet");
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 namespace gensweep::io::testing {
 
-GoldenTensor read_float_dataset(const std::string& file, const std::string& name) {
-  GoldenTensor t;
+namespace {
+
+template <typename Tensor>
+Tensor read_dataset(const std::string& file, const std::string& name, hid_t memory_type) {
+  Tensor t;
   const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return t;
   const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
@@ -17,7 +20,7 @@ GoldenTensor read_float_dataset(const std::string& file, const std::string& name
       for (hsize_t n : t.dims)
         count *= n;
       t.data.resize(count);
-      if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()) < 0) {
+      if (H5Dread(d, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data.data()) < 0) {
         t.data.clear();
         t.dims.clear();
       }
@@ -27,6 +30,16 @@ GoldenTensor read_float_dataset(const std::string& file, const std::string& name
   }
   H5Fclose(f);
   return t;
+}
+
+}  // namespace
+
+GoldenTensor read_float_dataset(const std::string& file, const std::string& name) {
+  return read_dataset<GoldenTensor>(file, name, H5T_NATIVE_FLOAT);
+}
+
+GoldenDoubles read_double_dataset(const std::string& file, const std::string& name) {
+  return read_dataset<GoldenDoubles>(file, name, H5T_NATIVE_DOUBLE);
 }
 
 }  // namespace gensweep::io::testing

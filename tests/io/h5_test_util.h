@@ -16,4 +16,11 @@ struct GoldenTensor {
 };
 GoldenTensor read_float_dataset(const std::string& file, const std::string& name);
 
+// The same for any numeric dataset read as float64 (exact for float64, float32 and uint8 data).
+struct GoldenDoubles {
+  std::vector<hsize_t> dims;
+  std::vector<double> data;
+};
+GoldenDoubles read_double_dataset(const std::string& file, const std::string& name);
+
 }  // namespace gensweep::io::testing

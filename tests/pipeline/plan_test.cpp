@@ -114,5 +114,27 @@ resize = "pil-bicubic"
       "pytorch-bilinear as pytorch-fid, tf1-bilinear as torch-fidelity)");
 }
 
+TEST_F(PlanTest, CorruptionsThisBuildDoesNotImplementAreRefusedWhenPlanning) {
+  std::string text = kJob;
+  text += R"(
+[[datasets]]
+id = "mud"
+source = "derived"
+base = "other"
+distortion = { kind = "corruption", name = "spatter", severity = 4, parameters = "cifar" }
+)";
+  EXPECT_NO_THROW(plan_for(text));
+  text += R"(
+[[datasets]]
+id = "water"
+source = "derived"
+base = "other"
+distortion = { kind = "corruption", name = "spatter", severity = 2, parameters = "cifar" }
+)";
+  EXPECT_THROW_WITH(plan_for(text), ConfigError,
+                    "dataset \"water\": corruption \"spatter\" at severity 2 is not "
+                    "implemented yet");
+}
+
 }  // namespace
 }  // namespace gensweep::pipeline

@@ -4,6 +4,7 @@
 // Applying them is io's job; these are only the typed, validated parameters.
 
 #include <array>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -39,7 +40,45 @@ struct ColorShift {
   std::array<int, 3> shift{};  // required: [r, g, b], each -255..255, in 8-bit pixel units
 };
 
-using Distortion = std::variant<GaussianBlur, GaussianNoise, Jpeg, ColorShift>;
+// kind = "corruption": one of the 19 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks &
+// Dietterich), as the authors' scripts compute them (docs/CORRUPTIONS.md).
+struct Corruption {
+  static constexpr std::string_view kKind = "corruption";
+  // In the paper's order; the same list as io::kCorruptionNames.
+  static constexpr std::array<std::string_view, 19> kNames = {"gaussian_noise",
+                                                              "shot_noise",
+                                                              "impulse_noise",
+                                                              "speckle_noise",
+                                                              "gaussian_blur",
+                                                              "glass_blur",
+                                                              "defocus_blur",
+                                                              "motion_blur",
+                                                              "zoom_blur",
+                                                              "fog",
+                                                              "frost",
+                                                              "snow",
+                                                              "spatter",
+                                                              "contrast",
+                                                              "brightness",
+                                                              "saturate",
+                                                              "jpeg_compression",
+                                                              "pixelate",
+                                                              "elastic_transform"};
+  // Which script's parameter table: make_cifar_c.py (32 x 32) or make_imagenet_c.py (224 x 224).
+  static constexpr std::array<std::string_view, 2> kParameterSets = {"cifar", "imagenet"};
+  // "per-image": numpy's generator seeded per image from the dataset's `seed` and the image's
+  // index; "reference": np.random.seed(1000 * severity + index), the convention of the goldens.
+  static constexpr std::array<std::string_view, 2> kSeedings = {"per-image", "reference"};
+  enum class Parameters { kCifar, kImagenet };
+  enum class Seeding { kPerImage, kReference };
+
+  std::string name;                            // required, one of kNames
+  int severity = 0;                            // required, 1..5
+  Parameters parameters = Parameters::kCifar;  // required
+  Seeding seeding = Seeding::kPerImage;
+};
+
+using Distortion = std::variant<GaussianBlur, GaussianNoise, Jpeg, ColorShift, Corruption>;
 
 // The `kind` string of a distortion ("gaussian_blur", ...).
 std::string_view distortion_kind(const Distortion& distortion);
