@@ -156,6 +156,13 @@ Image apply_distortion(const Image& image, const Distortion& d, std::uint64_t im
   return {};
 }
 
+std::string implementation_tag(const Distortion& d) {
+  // Since 2026-12 JPEGs are compressed with libjpeg's accurate integer DCT, as Pillow saves them
+  // (TurboJPEG's default fast DCT gave other pixels).
+  if (d.kind == DistortionKind::kJpeg) return "encoder=libjpeg-turbo islow";
+  return {};
+}
+
 std::string describe(const Distortion& d) {
   // fmt's "{}" prints a double in its shortest round-trip form: 1.5, 8, 0.1, -5.
   switch (d.kind) {

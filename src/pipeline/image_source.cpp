@@ -90,9 +90,11 @@ class DerivedSource final : public ImageSource {
   }
   // The base's content plus the exact distortion: the images are a function of both.
   std::string fingerprint_from(const std::vector<std::string>& digests) const override {
-    return sha256_hex(fmt::format("gensweep-derived-fingerprint/v1\n{}\n{}\nseed={}\n",
+    // A tag of the implementation only where it changed, so other derived stores stay valid.
+    const std::string tag = io::implementation_tag(distortion_);
+    return sha256_hex(fmt::format("gensweep-derived-fingerprint/v1\n{}\n{}\nseed={}\n{}",
                                   base_->fingerprint_from(digests), io::describe(distortion_),
-                                  distortion_.seed));
+                                  distortion_.seed, tag.empty() ? "" : tag + "\n"));
   }
   const io::ImageEntry* file_entry(std::int64_t i) const override { return base_->file_entry(i); }
   std::filesystem::path files_root() const override { return base_->files_root(); }

@@ -53,6 +53,10 @@ Image apply_distortion(const Image& image, const Distortion& d, std::uint64_t im
 // "corruption(name=motion_blur,severity=3,parameters=cifar,seeding=per-image)". Numbers print in
 // their shortest exact form.
 std::string describe(const Distortion& d);
+// What besides its parameters decides a distortion's pixels, where the code that computes it has
+// changed its output: part of a derived dataset's fingerprint, so that stores made by an older
+// build become stale instead of being reused with other pixels. "" when nothing has changed.
+std::string implementation_tag(const Distortion& d);
 
 // The normalised 1-D blur kernel (2 * ceil(3 sigma) + 1 taps), exposed for tests.
 std::vector<double> gaussian_kernel(double sigma);
