@@ -41,7 +41,9 @@ if(NOT GENSWEEP_DEJAVU_FONT)
   message(WARNING "DejaVu Sans not found (install fonts-dejavu-core): figure labels will use "
                   "whatever font fontconfig substitutes")
 endif()
-# Raw deflate of dataset zip members, read at their offsets (pipeline/zip_members.h).
+# Dataset zips, member by member from many threads (pipeline/zip_members.h).
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# CRC-32 of what libzip returns (pipeline/zip_members.cpp says why).
 find_package(ZLIB REQUIRED)
 
 find_package(Torch REQUIRED)

@@ -12,7 +12,7 @@ packages=(
   libtorch-dev libeigen3-dev libopenblas-dev liblapacke-dev
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev zlib1g-dev
+  libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev libzip-dev zlib1g-dev
   # figures and contact sheets: cairo (PDF, SVG, PNG from one drawing code) and the labels' font
   libcairo2-dev fonts-dejavu-core
   # used only by tests and benchmarks (python3-torch, -torchvision and -pil: the PyTorch baseline

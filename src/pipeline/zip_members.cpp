@@ -1,103 +1,61 @@
 #include "zip_members.h"
 
+#include <fmt/format.h>
+#include <zip.h>
 #include <zlib.h>
 
-#include <fmt/format.h>
-
 #include "gensweep/core/error.h"
+#include "gensweep/core/sha256.h"
 
 namespace gensweep::pipeline::detail {
 namespace {
 
-using features::detail::ZipEntry;
-
-constexpr std::size_t kLocalHeaderSize = 30;
-constexpr std::uint32_t kLocalHeaderSig = 0x04034b50;
-constexpr std::size_t kInflateChunk = 64 * 1024;  // compressed bytes read per step
-
-std::uint16_t u16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
-}
-std::uint32_t u32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(u16(p)) | (static_cast<std::uint32_t>(u16(p + 2)) << 16);
-}
-
-// Inflates `entry` (raw deflate, at `offset`) into exactly entry.size bytes, reading the
-// compressed stream in chunks, so neither buffer exceeds its declared size.
-bool inflate_member(const features::detail::InputFile& file, const ZipEntry& entry,
-                    std::uint64_t offset, std::vector<std::uint8_t>& out, std::string& reason) {
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
-    reason = "cannot start zlib";
-    return false;
+// Opens `path` read-only. Not with ZIP_CHECKCONS: it refuses archives whose local headers defer
+// sizes to data descriptors (libarchive's and other streaming writers'), which read correctly.
+::zip* open_handle(const std::filesystem::path& path, std::string& reason) {
+  int error = 0;
+  ::zip* handle = zip_open(path.c_str(), ZIP_RDONLY, &error);
+  if (handle == nullptr) {
+    zip_error_t e;
+    zip_error_init_with_code(&e, error);
+    // A zip whose end was cut off has no end-of-central-directory record: libzip then says "Not
+    // a zip archive", which misleads about a file that starts like one.
+    reason = error == ZIP_ER_NOZIP
+                 ? fmt::format(
+                       "truncated or damaged zip archive: no end-of-central-directory "
+                       "record (libzip: {})",
+                       zip_error_strerror(&e))
+                 : std::string(zip_error_strerror(&e));
+    zip_error_fini(&e);
   }
-  struct End {
-    z_stream* z;
-    ~End() { inflateEnd(z); }
-  } end{&z};
-  out.resize(static_cast<std::size_t>(entry.size));
-  // One spare byte of output room: a stream that fills it produces more than it declares.
-  std::uint8_t spare = 0;
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(std::min<std::uint64_t>(out.size(), UINT32_MAX));
-  std::vector<std::uint8_t> chunk(kInflateChunk);
-  std::uint64_t read = 0;
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    if (z.avail_in == 0) {
-      if (read == entry.compressed_size) {
-        reason = fmt::format("deflated data ends before the stream does ({} of {} bytes inflated)",
-                             z.total_out, entry.size);
-        return false;
-      }
-      const auto n = static_cast<std::size_t>(
-          std::min<std::uint64_t>(chunk.size(), entry.compressed_size - read));
-      try {
-        file.read_at(offset + read, chunk.data(), n, "the deflated data");
-      } catch (const Error& e) {
-        reason = e.what();
-        return false;
-      }
-      read += n;
-      z.next_in = chunk.data();
-      z.avail_in = static_cast<uInt>(n);
-    }
-    if (z.avail_out == 0) {
-      const std::uint64_t produced = z.total_out;
-      if (produced < out.size()) {
-        z.next_out = out.data() + produced;
-        z.avail_out = static_cast<uInt>(std::min<std::uint64_t>(out.size() - produced, UINT32_MAX));
-      } else {
-        z.next_out = &spare;
-        z.avail_out = 1;
-      }
-    }
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (z.total_out > out.size()) {
-      reason = fmt::format(
-          "zip member inflates to more than the {} bytes it declares (a zip bomb or a damaged "
-          "archive); stopped there",
-          entry.size);
-      return false;
-    }
-    if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && z.avail_in == 0)) {
-      reason = fmt::format("corrupt deflate data: {}", z.msg ? z.msg : zError(rc));
-      return false;
-    }
-  }
-  if (z.total_out != out.size()) {
-    reason = fmt::format("inflates to {} bytes but declares {}", z.total_out, entry.size);
-    return false;
-  }
-  return true;
+  return handle;
 }
 
 }  // namespace
 
-ZipArchive::ZipArchive(std::filesystem::path path,
-                       std::unique_ptr<features::detail::InputFile> file)
-    : path_(std::move(path)), file_(std::move(file)) {
-  reader_ = std::make_unique<features::detail::ZipReader>(*file_);
+ZipArchive::ZipArchive(std::filesystem::path path) : path_(std::move(path)) {}
+
+ZipArchive::~ZipArchive() {
+  for (::zip* handle : pool_)
+    zip_discard(handle);
+}
+
+void ZipArchive::HandleReturn::operator()(::zip* handle) const {
+  std::lock_guard<std::mutex> lock(archive->pool_mutex_);
+  archive->pool_.push_back(handle);
+}
+
+std::unique_ptr<::zip, ZipArchive::HandleReturn> ZipArchive::borrow(std::string& reason) const {
+  ::zip* handle = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!pool_.empty()) {
+      handle = pool_.back();
+      pool_.pop_back();
+    }
+  }
+  if (handle == nullptr) handle = open_handle(path_, reason);
+  return std::unique_ptr<::zip, HandleReturn>(handle, HandleReturn{this});
 }
 
 std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& path,
@@ -108,86 +66,113 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
                  absolute.string());
   GENSWEEP_CHECK(std::filesystem::is_regular_file(absolute, ec), IoError,
                  "{} '{}' is not a regular file", what, absolute.string());
-  try {
-    return std::make_shared<ZipArchive>(absolute,
-                                        std::make_unique<features::detail::InputFile>(absolute));
-  } catch (const Error& e) {
-    // The zip reader's messages do not name the file (its first caller adds the checkpoint's).
-    throw IoError(fmt::format("{} '{}': {}", what, absolute.string(), e.what()));
+  std::shared_ptr<ZipArchive> archive(new ZipArchive(absolute));
+  std::string reason;
+  ::zip* handle = open_handle(absolute, reason);
+  GENSWEEP_CHECK(handle != nullptr, IoError, "{} '{}': {}", what, absolute.string(), reason);
+  const zip_int64_t count = zip_get_num_entries(handle, 0);
+  for (zip_int64_t i = 0; i < count; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(handle, static_cast<zip_uint64_t>(i), 0, &st) != 0) {
+      const std::string error = zip_strerror(handle);
+      zip_discard(handle);
+      throw IoError(fmt::format("{} '{}': damaged central directory at entry {}: {}", what,
+                                absolute.string(), i, error));
+    }
+    ZipMember m;
+    m.name = st.name ? st.name : "";
+    m.index = static_cast<std::uint64_t>(i);
+    m.size = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
+    m.compressed_size = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
+    m.crc32 = (st.valid & ZIP_STAT_CRC) ? st.crc : 0;
+    m.method = (st.valid & ZIP_STAT_COMP_METHOD) ? static_cast<std::uint16_t>(st.comp_method) : 0;
+    m.encrypted = (st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE;
+    archive->members_.push_back(std::move(m));
   }
+  archive->pool_.push_back(handle);  // the first handle serves the first loads
+  return archive;
 }
 
-std::optional<std::uint64_t> ZipArchive::data_offset(const ZipEntry& entry,
-                                                     std::string& reason) const {
-  std::uint8_t local[kLocalHeaderSize];
-  try {
-    file_->read_at(entry.local_header_offset, local, sizeof local, "its local header");
-  } catch (const Error& e) {
-    reason = e.what();
-    return std::nullopt;
-  }
-  if (u32(local) != kLocalHeaderSig) {
-    reason = fmt::format("no local header at byte {} (damaged archive)", entry.local_header_offset);
-    return std::nullopt;
-  }
-  // The local name and extra lengths differ from the central ones (numpy's ZIP64 extras).
-  const std::uint64_t offset =
-      entry.local_header_offset + kLocalHeaderSize + u16(local + 26) + u16(local + 28);
-  if (offset > file_->size() || entry.compressed_size > file_->size() - offset) {
-    reason = fmt::format(
-        "truncated: its data needs bytes {}..{} but the archive ends at byte {} (cut short?)",
-        offset, offset + entry.compressed_size, file_->size());
-    return std::nullopt;
-  }
-  return offset;
+const ZipMember* ZipArchive::find(const std::string& name) const {
+  for (const auto& m : members_)
+    if (m.name == name) return &m;
+  return nullptr;
 }
 
-std::optional<std::vector<std::uint8_t>> ZipArchive::read_member(const ZipEntry& entry,
+std::optional<std::vector<std::uint8_t>> ZipArchive::read_member(const ZipMember& member,
                                                                  std::uint64_t max_bytes,
                                                                  std::string& reason) const {
-  if (entry.flags & 0x1) {
+  if (member.encrypted) {
     reason = "zip member is encrypted";
     return std::nullopt;
   }
-  if (entry.method != 0 && entry.method != 8) {
+  if (member.method != ZIP_CM_STORE && member.method != ZIP_CM_DEFLATE) {
     reason = fmt::format("zip member uses compression method {} (only stored and deflate are read)",
-                         entry.method);
+                         member.method);
     return std::nullopt;
   }
   // Before reading or inflating anything.
-  if (entry.size > max_bytes) {
+  if (member.size > max_bytes) {
     reason = fmt::format(
         "zip member declares {} bytes, more than the {} bytes allowed per image (8 bytes per "
         "pixel of compute.max_image_pixels); not inflated",
-        entry.size, max_bytes);
+        member.size, max_bytes);
     return std::nullopt;
   }
-  auto offset = data_offset(entry, reason);
-  if (!offset) return std::nullopt;
-  std::vector<std::uint8_t> bytes;
-  if (entry.method == 0) {
-    if (entry.compressed_size != entry.size) {
-      reason = fmt::format("stored zip member has compressed size {} but size {} (damaged)",
-                           entry.compressed_size, entry.size);
-      return std::nullopt;
-    }
-    bytes.resize(static_cast<std::size_t>(entry.size));
-    try {
-      file_->read_at(*offset, bytes.data(), bytes.size(), "the member");
-    } catch (const Error& e) {
-      reason = e.what();
-      return std::nullopt;
-    }
-  } else if (!inflate_member(*file_, entry, *offset, bytes, reason)) {
+  auto handle = borrow(reason);
+  if (!handle) return std::nullopt;
+  zip_file_t* file = zip_fopen_index(handle.get(), member.index, 0);
+  if (file == nullptr) {
+    reason = fmt::format("cannot open the zip member: {}", zip_strerror(handle.get()));
     return std::nullopt;
   }
-  const std::uint32_t crc = features::detail::crc32(bytes);
-  if (crc != entry.crc32) {
-    reason = fmt::format("zip member fails its CRC-32 check (stored {:08x}, computed {:08x})",
-                         entry.crc32, crc);
+  // libzip stops at the declared size, and reports a CRC mismatch (or data that ends early) when
+  // the member's bytes are not those the header describes: a lying header goes no further.
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(member.size));
+  std::uint64_t done = 0;
+  zip_int64_t got = 0;
+  while (done < bytes.size() &&
+         (got = zip_fread(file, bytes.data() + done, bytes.size() - done)) > 0)
+    done += static_cast<std::uint64_t>(got);
+  std::uint8_t extra = 0;
+  if (got >= 0 && done == bytes.size()) got = zip_fread(file, &extra, 1);  // reaches the CRC check
+  if (got < 0 || done != bytes.size()) {
+    reason = got < 0 ? fmt::format("zip member cannot be read whole: {}",
+                                   zip_error_strerror(zip_file_get_error(file)))
+                     : fmt::format("zip member ends after {} of the {} bytes it declares", done,
+                                   member.size);
+    zip_fclose(file);
+    return std::nullopt;
+  }
+  zip_fclose(file);
+  // libzip stops at the declared size without checking the CRC when the stream goes on past it:
+  // check it here, which is what catches a header that lies about the member's size.
+  const auto crc = static_cast<std::uint32_t>(
+      crc32_z(crc32_z(0, nullptr, 0), bytes.data(), static_cast<z_size_t>(bytes.size())));
+  if (crc != member.crc32) {
+    reason = fmt::format(
+        "zip member's {} declared bytes fail its CRC-32 check (stored {:08x}, computed {:08x}): it "
+        "inflates to other bytes than it declares (a zip bomb or a damaged archive); stopped there",
+        member.size, member.crc32, crc);
     return std::nullopt;
   }
   return bytes;
+}
+
+std::string ZipArchive::stored_bytes_sha256(const ZipMember& member) const {
+  std::string reason;
+  auto handle = borrow(reason);
+  if (!handle) return "unreadable";
+  zip_file_t* file = zip_fopen_index(handle.get(), member.index, ZIP_FL_COMPRESSED);
+  if (file == nullptr) return "unreadable";
+  Sha256 sha;
+  std::uint8_t block[1 << 16];
+  zip_int64_t got = 0;
+  while ((got = zip_fread(file, block, sizeof block)) > 0)
+    sha.update(block, static_cast<std::size_t>(got));
+  zip_fclose(file);
+  return got < 0 ? std::string("unreadable") : sha.hex_digest();
 }
 
 }  // namespace gensweep::pipeline::detail

@@ -1,22 +1,13 @@
-// source = "zip": StyleGAN / EDM dataset archives (dataset_tool.py).
-//
-// Why our own reader over the central directory (features/zip_reader.h, written and hardened for
-// torch checkpoints: ZIP64, every offset bounds-checked) rather than libarchive or libzip:
-// - load(index) must be O(1) and concurrent. libarchive reads a zip as a stream of entries and
-//   has no "seek to entry i", so each load would reopen and walk the archive (O(N) per image);
-//   libzip's zip_t may not be shared between threads, so it would need one handle (and one copy
-//   of the central directory) per thread. Here the directory is read once and every load is a
-//   pread of one member at its offset on a shared descriptor.
-// - Bombs are bounded by us, not by the library: the declared size is checked against the member
-//   limit before reading, and inflation (zlib raw deflate, the one codec dataset zips use besides
-//   "stored") writes into a buffer of exactly the declared size, failing the moment the stream
-//   produces more, so a lying header cannot make us allocate or inflate past the limit.
+// source = "zip": StyleGAN / EDM dataset archives (dataset_tool.py), read through libzip
+// (zip_members.h): load(index) must be O(1) and concurrent, which libzip's random access by entry
+// index gives with one handle per thread (libarchive reads a zip as a stream of entries and has no
+// "seek to entry i", so each load would walk the archive). Bombs are bounded before anything is
+// inflated: the declared size against the member limit, and libzip reads no further than it.
 
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "../features/zip_reader.h"
 #include "archive_sources.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/sha256.h"
@@ -27,7 +18,7 @@
 namespace gensweep::pipeline {
 namespace {
 
-using features::detail::ZipEntry;
+using detail::ZipMember;
 
 // dataset.json is a list of names and labels: 64 bytes per image is generous, 256 MiB is
 // millions of images.
@@ -48,16 +39,16 @@ class ZipSource final : public detail::ListedSource {
       : ListedSource("gensweep-zip-fingerprint/v1"),
         archive_(detail::ZipArchive::open(archive, "zip archive")) {
     description_ = fmt::format("zip: {}", archive_->path().string());
-    std::vector<const ZipEntry*> members;
-    for (const ZipEntry& e : archive_->reader().entries())
+    std::vector<const ZipMember*> members;
+    for (const ZipMember& e : archive_->members())
       if (is_image_member(e.name)) members.push_back(&e);
     GENSWEEP_CHECK(!members.empty(), IoError,
                    "zip archive '{}' contains no images (*.png, *.jpg, *.jpeg)",
                    archive_->path().string());
     // dataset_tool.py's order: Python's sort of str, i.e. by code point = by UTF-8 bytes.
     std::sort(members.begin(), members.end(),
-              [](const ZipEntry* a, const ZipEntry* b) { return a->name < b->name; });
-    for (const ZipEntry* e : members)
+              [](const ZipMember* a, const ZipMember* b) { return a->name < b->name; });
+    for (const ZipMember* e : members)
       ids_.push_back(e->name);
     read_labels();
     apply_window(members, offset, limit);
@@ -76,12 +67,8 @@ class ZipSource final : public detail::ListedSource {
   std::vector<std::string> content_digests(std::int64_t begin, std::int64_t end) const override {
     std::vector<std::string> out;
     for (std::int64_t i = begin; i < end; ++i) {
-      const ZipEntry& e = *members_[i];
-      std::string reason;
-      const auto offset = archive_->data_offset(e, reason);
-      const std::string data =
-          offset ? detail::sha256_of_range(archive_->file(), *offset, e.compressed_size)
-                 : "unreadable";
+      const ZipMember& e = *members_[i];
+      const std::string data = archive_->stored_bytes_sha256(e);
       out.push_back(data == "unreadable" ? data
                                          : sha256_hex(fmt::format("{} {} {:08x} {}", e.method,
                                                                   e.size, e.crc32, data)));
@@ -94,7 +81,7 @@ class ZipSource final : public detail::ListedSource {
   // list does not name gets -1; a label that is a list of floats (EDM's conditioning vectors) is
   // not a class and gives -1 too.
   void read_labels() {
-    const ZipEntry* json_entry = archive_->reader().find("dataset.json");
+    const ZipMember* json_entry = archive_->find("dataset.json");
     if (json_entry == nullptr) return;
     std::string reason;
     auto bytes = archive_->read_member(*json_entry, kMaxDatasetJsonBytes, reason);
@@ -125,7 +112,7 @@ class ZipSource final : public detail::ListedSource {
   }
 
   std::shared_ptr<const detail::ZipArchive> archive_;
-  std::vector<const ZipEntry*> members_;  // into archive_'s directory, in id order
+  std::vector<const ZipMember*> members_;  // into archive_'s directory, in id order
 };
 
 }  // namespace
