@@ -4,6 +4,7 @@
 
 #include "gensweep/config/loader.h"
 #include "gensweep/core/error.h"
+#include "gensweep/io/corruption.h"
 #include "test_util.h"
 
 namespace gensweep::pipeline {
@@ -134,6 +135,20 @@ distortion = { kind = "corruption", name = "spatter", severity = 2, parameters =
   EXPECT_THROW_WITH(plan_for(text), ConfigError,
                     "dataset \"water\": corruption \"spatter\" at severity 2 is not "
                     "implemented yet");
+}
+
+}  // namespace
+}  // namespace gensweep::pipeline
+
+namespace gensweep::pipeline {
+namespace {
+
+// The job loader (config, which may not depend on io) and the corruption code each list the
+// corruption names; the plan maps one onto the other by position, so they must be the same list.
+TEST(CorruptionNames, ConfigAndIoListTheSameCorruptionsInTheSameOrder) {
+  ASSERT_EQ(config::Corruption::kNames.size(), io::kCorruptionNames.size());
+  for (std::size_t i = 0; i < io::kCorruptionNames.size(); ++i)
+    EXPECT_EQ(config::Corruption::kNames[i], io::kCorruptionNames[i]) << i;
 }
 
 }  // namespace
