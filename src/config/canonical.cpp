@@ -183,6 +183,33 @@ void write_backbone(Writer& w, const BackboneConfig& backbone) {
   }
 }
 
+void write_study(Writer& w, const StudyConfig& study) {
+  w.out += "\n[[studies]]\n";
+  w.line("id", toml_quote(study.id));
+  w.line("kind", toml_quote(StudyConfig::kKinds[0]));
+  w.line("reference", toml_quote(study.reference));
+  w.line("base", toml_quote(study.base));
+  w.line("corruptions", string_array(study.corruptions));
+  std::string severities = "[";
+  for (std::size_t i = 0; i < study.severities.size(); ++i)
+    severities += fmt::format("{}{}", i ? ", " : "", study.severities[i]);
+  w.line("severities", severities + "]");
+  w.line("corruption_parameters",
+         toml_quote(Corruption::kParameterSets[static_cast<std::size_t>(study.parameters)]));
+  w.line("seeding", toml_quote(Corruption::kSeedings[static_cast<std::size_t>(study.seeding)]));
+  w.line("seed", static_cast<std::int64_t>(study.seed));
+  w.line("backbones", string_array(study.backbones));
+  w.line("metrics", string_array(study.metrics));
+  if (study.normalise_by)
+    w.line("normalise_by",
+           fmt::format("{{ corruption = {}, severity = {} }}",
+                       toml_quote(study.normalise_by->factor), study.normalise_by->level));
+  for (const auto& [metric, values] : study.parameters_of_metrics) {
+    for (const auto& [name, value] : values)
+      w.line(fmt::format("parameters.{}.{}", metric, name), parameter_text(value));
+  }
+}
+
 }  // namespace
 
 std::string canonical_form(const Job& job) {
@@ -203,11 +230,14 @@ std::string canonical_form(const Job& job) {
   w.line("max_failed_images", c.max_failed_images);
   w.line("max_image_pixels", c.max_image_pixels);
 
+  // What studies generated is written as the studies themselves, so that the text, read again,
+  // expands to the same job.
   for (const auto& dataset : job.datasets)
-    write_dataset(w, dataset);
+    if (dataset.study.empty()) write_dataset(w, dataset);
   for (const auto& backbone : job.backbones)
     write_backbone(w, backbone);
   for (const auto& comparison : job.comparisons) {
+    if (!comparison.study.empty()) continue;
     w.out += "\n[[comparisons]]\n";
     w.line("reference", toml_quote(comparison.reference));
     w.line("evaluated", string_array(comparison.evaluated));
@@ -218,6 +248,8 @@ std::string canonical_form(const Job& job) {
         w.line(fmt::format("parameters.{}.{}", metric, name), parameter_text(value));
     }
   }
+  for (const auto& study : job.studies)
+    write_study(w, study);
   return w.out;
 }
 

@@ -46,4 +46,9 @@ bool backbone_applies(const DatasetConfig& dataset, const BackboneConfig& backbo
   return !backbone.is_external();
 }
 
+std::string StudyConfig::cell_dataset_id(std::string_view study, std::string_view corruption,
+                                         int severity) {
+  return fmt::format("{}.{}.s{}", study, corruption, severity);
+}
+
 }  // namespace gensweep::config

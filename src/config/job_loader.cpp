@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "gensweep/config/loader.h"
+#include "gensweep/config/study.h"
 #include "gensweep/core/error.h"
 #include "gensweep/core/files.h"
 #include "gensweep/core/strings.h"
@@ -190,8 +191,8 @@ class JobParser {
             const std::filesystem::path& presets_file) {
     doc_ = parse_document(job_text, job_file);
     TableReader root(doc_->root, *doc_, "");
-    static constexpr std::array<std::string_view, 7> kRootKeys = {
-        "job", "compute", "datasets", "backbones", "comparisons", "slurm", "report"};
+    static constexpr std::array<std::string_view, 8> kRootKeys = {
+        "job", "compute", "datasets", "backbones", "comparisons", "studies", "slurm", "report"};
     root.check_keys(kRootKeys);
 
     job_.job_file = std::filesystem::absolute(job_file).lexically_normal();
@@ -208,8 +209,15 @@ class JobParser {
     parse_datasets(root);
     parse_backbones(root);
     check_dataset_references();
-    for (TableReader& table : array_of_tables(root, "comparisons"))
-      parse_comparison(table);
+    // A job needs something to compute: comparisons, studies (which bring their own), or both.
+    if (root.has("comparisons") || !root.has("studies")) {
+      for (TableReader& table : array_of_tables(root, "comparisons"))
+        parse_comparison(table);
+    }
+    if (root.has("studies")) {
+      for (TableReader& table : array_of_tables(root, "studies"))
+        parse_study(table);
+    }
     if (auto slurm = root.get("slurm"))
       job_.slurm = parse_slurm_section(slurm->as_table());
     else
@@ -331,50 +339,223 @@ class JobParser {
       members.push_back(&dataset);
     }
 
+    comparison.backbones = parse_backbones_key(table, members, "comparison");
+    comparison.metrics = parse_metrics_key(table);
+    if (auto parameters = table.get("parameters"))
+      comparison.parameters = parse_parameters(*parameters, comparison.metrics);
+    job_.comparisons.push_back(std::move(comparison));
+  }
+
+  // [[studies]] kind = "corruptions": checked like a comparison, then expanded into one derived
+  // dataset per (corruption, severity) and one comparison of the base and every cell against the
+  // reference. Generated ids are "<study>.<corruption>.s<severity>"; an id the job already uses
+  // is an error at the study's id.
+  void parse_study(TableReader& table) {
+    static constexpr std::array<std::string_view, 13> kKeys = {"id",
+                                                               "kind",
+                                                               "reference",
+                                                               "base",
+                                                               "corruptions",
+                                                               "severities",
+                                                               "corruption_parameters",
+                                                               "seeding",
+                                                               "seed",
+                                                               "backbones",
+                                                               "metrics",
+                                                               "parameters",
+                                                               "normalise_by"};
+    table.check_keys(kKeys);
+    StudyConfig study;
+    study.where = table.where();
+    const Value id = table.require("id");
+    study.id = id.as_name();
+    for (const StudyConfig& other : job_.studies)
+      if (other.id == study.id)
+        id.fail(fmt::format("duplicate study id \"{}\" (first defined at {})", study.id,
+                            other.where.str()));
+    table.require("kind").as_choice(StudyConfig::kKinds, "study kind", "study kinds");
+
+    const Value reference = table.require("reference");
+    const DatasetConfig& reference_dataset =
+        job_.datasets[resolve(job_.datasets, reference, "dataset", "datasets")];
+    study.reference = reference_dataset.id;
+    const Value base = table.require("base");
+    const DatasetConfig& base_dataset =
+        job_.datasets[resolve(job_.datasets, base, "dataset", "datasets")];
+    if (!base_dataset.has_images())
+      base.fail(
+          fmt::format("dataset \"{}\" holds no images; a study corrupts the images of its base",
+                      base_dataset.id));
+    if (base_dataset.id == study.reference)
+      base.fail(
+          fmt::format("dataset \"{}\" is the reference; the base is what gets corrupted and "
+                      "compared with the reference",
+                      base_dataset.id));
+    study.base = base_dataset.id;
+
+    study.corruptions = parse_all_or_list(table, "corruptions", [](const Value& item) {
+      return std::string(
+          Corruption::kNames[item.as_choice(Corruption::kNames, "corruption", "corruptions")]);
+    });
+    if (study.corruptions.empty())
+      study.corruptions.assign(Corruption::kNames.begin(), Corruption::kNames.end());
+    const std::vector<std::string> severity_texts =
+        parse_all_or_list(table, "severities", [](const Value& item) {
+          return std::to_string(item.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity));
+        });
+    for (const auto& text : severity_texts)
+      study.severities.push_back(std::stoi(text));
+    if (study.severities.empty())
+      for (int s = StudyConfig::kMinSeverity; s <= StudyConfig::kMaxSeverity; ++s)
+        study.severities.push_back(s);
+    std::sort(study.severities.begin(), study.severities.end());
+
+    study.parameters = static_cast<Corruption::Parameters>(
+        table.require("corruption_parameters")
+            .as_choice(Corruption::kParameterSets, "corruption parameter set", "parameter sets"));
+    if (auto seeding = table.get("seeding"))
+      study.seeding = static_cast<Corruption::Seeding>(
+          seeding->as_choice(Corruption::kSeedings, "corruption seeding", "seedings"));
+    if (auto seed = table.get("seed"))
+      study.seed =
+          static_cast<std::uint64_t>(seed->as_int(0, std::numeric_limits<std::int64_t>::max()));
+
+    const std::vector<const DatasetConfig*> members = {&reference_dataset, &base_dataset};
+    study.backbones = parse_backbones_key(table, members, "study");
+    study.metrics = parse_metrics_key(table);
+    if (auto parameters = table.get("parameters"))
+      study.parameters_of_metrics = parse_parameters(*parameters, study.metrics);
+
+    if (auto normalise = table.get("normalise_by")) {
+      TableReader cell = normalise->as_table();
+      static constexpr std::array<std::string_view, 2> kCellKeys = {"corruption", "severity"};
+      cell.check_keys(kCellKeys);
+      const Value corruption = cell.require("corruption");
+      const std::string name = corruption.as_string();
+      if (std::find(study.corruptions.begin(), study.corruptions.end(), name) ==
+          study.corruptions.end())
+        corruption.fail(fmt::format("corruption \"{}\" is not among the study's corruptions{}",
+                                    name,
+                                    suggestion_suffix(name, study.corruptions, "corruptions")));
+      const Value severity = cell.require("severity");
+      const int level =
+          static_cast<int>(severity.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity));
+      if (std::find(study.severities.begin(), study.severities.end(), level) ==
+          study.severities.end())
+        severity.fail(fmt::format("severity {} is not among the study's severities", level));
+      study.normalise_by = StudyReferenceCell{name, level};
+    }
+
+    // The grid: the base as level 0, then every corruption at every severity.
+    ComparisonConfig comparison;
+    comparison.reference = study.reference;
+    comparison.backbones = study.backbones;
+    comparison.metrics = study.metrics;
+    comparison.parameters = study.parameters_of_metrics;
+    comparison.where = study.where;
+    comparison.study = study.id;
+    study.cells.push_back({std::string(StudyCell::kBaseFactor), 0, study.base});
+    comparison.evaluated.push_back(study.base);
+    for (const std::string& name : study.corruptions) {
+      for (int severity : study.severities) {
+        DatasetConfig dataset;
+        dataset.id = StudyConfig::cell_dataset_id(study.id, name, severity);
+        if (const DatasetConfig* taken = find(job_.datasets, dataset.id))
+          id.fail(fmt::format("study \"{}\" would define dataset \"{}\", which {} already defines",
+                              study.id, dataset.id, taken->where.str()));
+        Corruption corruption;
+        corruption.name = name;
+        corruption.severity = severity;
+        corruption.parameters = study.parameters;
+        corruption.seeding = study.seeding;
+        dataset.source = DerivedSource{study.base, corruption, study.seed};
+        dataset.where = study.where;
+        dataset.study = study.id;
+        study.cells.push_back({name, severity, dataset.id});
+        comparison.evaluated.push_back(dataset.id);
+        job_.datasets.push_back(std::move(dataset));
+      }
+    }
+    job_.comparisons.push_back(std::move(comparison));
+    job_.studies.push_back(std::move(study));
+  }
+
+  // `key = "all"` (returns nothing: the caller fills in everything) or a non-empty list without
+  // repeats, each item converted by `convert` (which fails at the item when it is wrong).
+  template <typename Convert>
+  static std::vector<std::string> parse_all_or_list(TableReader& table, std::string_view key,
+                                                    Convert convert) {
+    auto value = table.get(key);
+    if (!value) return {};
+    if (value->node().is_string()) {
+      if (value->as_string() != "all")
+        value->fail(fmt::format("expected \"all\" or a list, got \"{}\"", value->as_string()));
+      return {};
+    }
+    if (!value->node().is_array()) value->fail_type("\"all\" or an array");
+    const std::vector<Value> items = value->as_array();
+    if (items.empty()) value->fail("expected \"all\" or at least one item");
+    std::vector<std::string> out;
+    for (const Value& item : items) {
+      std::string converted = convert(item);
+      if (std::find(out.begin(), out.end(), converted) != out.end())
+        item.fail(fmt::format("\"{}\" is listed twice", converted));
+      out.push_back(std::move(converted));
+    }
+    return out;
+  }
+
+  // `backbones`: the listed ids, each applicable to every member; when absent, every backbone that
+  // applies to all members, in job order (`what` names the table in the error when none does).
+  std::vector<std::string> parse_backbones_key(TableReader& table,
+                                               const std::vector<const DatasetConfig*>& members,
+                                               std::string_view what) const {
+    std::vector<std::string> ids;
     if (auto backbones = table.get("backbones")) {
       const std::vector<Value> items = backbones->as_array();
       if (items.empty()) backbones->fail("expected at least one backbone id");
       for (const Value& item : items) {
         const BackboneConfig& backbone =
             job_.backbones[resolve(job_.backbones, item, "backbone", "backbones")];
-        check_not_listed(comparison.backbones, item, "backbone");
+        check_not_listed(ids, item, "backbone");
         for (const DatasetConfig* dataset : members) {
           const std::string why = why_not_applicable(*dataset, backbone);
           if (!why.empty())
             item.fail(fmt::format("backbone \"{}\" does not apply to dataset \"{}\" ({})",
                                   backbone.id, dataset->id, why));
         }
-        comparison.backbones.push_back(backbone.id);
+        ids.push_back(backbone.id);
       }
-    } else {
-      for (const BackboneConfig& backbone : job_.backbones) {
-        const bool applies = std::all_of(members.begin(), members.end(), [&](const auto* dataset) {
-          return backbone_applies(*dataset, backbone);
-        });
-        if (applies) comparison.backbones.push_back(backbone.id);
-      }
-      if (comparison.backbones.empty())
-        table.fail("no backbone applies to every dataset of this comparison");
+      return ids;
     }
+    for (const BackboneConfig& backbone : job_.backbones) {
+      const bool applies = std::all_of(members.begin(), members.end(), [&](const auto* dataset) {
+        return backbone_applies(*dataset, backbone);
+      });
+      if (applies) ids.push_back(backbone.id);
+    }
+    if (ids.empty())
+      table.fail(fmt::format("no backbone applies to every dataset of this {}", what));
+    return ids;
+  }
 
-    if (auto metrics = table.get("metrics")) {
-      const std::vector<Value> items = metrics->as_array();
-      if (items.empty()) metrics->fail("expected at least one metric name");
-      for (const Value& item : items) {
-        const std::string name = item.as_string();
-        const auto& known = options_.known_metrics;
-        if (std::find(known.begin(), known.end(), name) == known.end())
-          item.fail(fmt::format("unknown metric \"{}\"{}", name,
-                                suggestion_suffix(name, known, "metrics")));
-        check_not_listed(comparison.metrics, item, "metric");
-        comparison.metrics.push_back(name);
-      }
-    } else {
-      comparison.metrics = {"fd"};
+  // `metrics`: known metric names, no repeats; ["fd"] when absent.
+  std::vector<std::string> parse_metrics_key(TableReader& table) const {
+    auto metrics = table.get("metrics");
+    if (!metrics) return {"fd"};
+    std::vector<std::string> names;
+    const std::vector<Value> items = metrics->as_array();
+    if (items.empty()) metrics->fail("expected at least one metric name");
+    for (const Value& item : items) {
+      const std::string name = item.as_string();
+      const auto& known = options_.known_metrics;
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        item.fail(fmt::format("unknown metric \"{}\"{}", name,
+                              suggestion_suffix(name, known, "metrics")));
+      check_not_listed(names, item, "metric");
+      names.push_back(name);
     }
-    if (auto parameters = table.get("parameters"))
-      comparison.parameters = parse_parameters(*parameters, comparison.metrics);
-    job_.comparisons.push_back(std::move(comparison));
+    return names;
   }
 
   // [comparisons.parameters]: one table per metric of the comparison, holding that metric's

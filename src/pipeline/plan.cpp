@@ -259,6 +259,22 @@ Plan make_plan(const config::Job& job) {
       }
     }
   }
+  for (const auto& study : job.studies) {
+    StudyPlan sp;
+    sp.id = study.id;
+    sp.kind = std::string(config::StudyConfig::kKinds[0]);
+    sp.reference = study.reference;
+    sp.base = study.base;
+    sp.factors = study.corruptions;
+    sp.levels = study.severities;
+    sp.backbones = study.backbones;
+    sp.metrics = study.metrics;
+    for (const auto& cell : study.cells)
+      sp.cells.push_back({cell.factor, cell.level, cell.dataset});
+    if (study.normalise_by)
+      sp.normalise_by = std::make_pair(study.normalise_by->factor, study.normalise_by->level);
+    plan.studies.push_back(std::move(sp));
+  }
   for (const auto& d : job.datasets) {
     auto it = needed.find(d.id);
     if (it == needed.end()) continue;

@@ -10,6 +10,7 @@
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/pipeline/provenance.h"
 #include "gensweep/pipeline/reduce.h"
+#include "gensweep/pipeline/study_analysis.h"
 #include "gensweep/pipeline/visual_inputs.h"
 #include "gensweep/report/writers.h"
 #include "gensweep/store/feature_store.h"
@@ -149,8 +150,9 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
     results.warnings.push_back(
         fmt::format("{} ({} of {} entries)", note, count, results.entries.size()));
   }
-  results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const report::TableOptions table_options = report_options();
+  results.studies = analyse_studies(plan.studies, results.entries, table_options);
+  results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report::write_all(results, plan.output_dir, table_options);
   // The pictures come after the tables: a figure that cannot be written costs no result.
   report::write_visual_outputs(results, collect_visual_inputs(plan, results), table_options,

@@ -1,5 +1,8 @@
 #include "gensweep/report/figures.h"
 
+#include "gensweep/report/study_figures.h"
+#include "gensweep/report/study_tables.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -59,8 +62,10 @@ std::vector<ReferenceView> reference_views(const RunResults& results,
     add_once(evaluated[r], e);
     add_once(backbones[r], b);
   };
+  // A study's cells are drawn in the study's own figures.
+  const auto cells = study_cell_pairs(results);
   for (const auto& e : results.entries)
-    note(e.reference, e.evaluated, e.backbone);
+    if (!cells.contains({e.reference, e.evaluated})) note(e.reference, e.evaluated, e.backbone);
   for (const auto& s : scores)
     note(s.reference, s.evaluated, s.backbone);
   const std::vector<std::string> datasets = dataset_order(results);
@@ -246,6 +251,9 @@ std::vector<NamedFigure> build_figures(const RunResults& results,
             {fmt::format("distribution_{}__vs__{}", score, view.reference), std::move(*f)});
     }
   }
+  for (const auto& study : results.studies)
+    for (auto& f : study_figures(study, options))
+      figures.push_back(std::move(f));
   return figures;
 }
 

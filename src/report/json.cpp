@@ -4,6 +4,7 @@
 #include "gensweep/core/files.h"
 #include "gensweep/core/json_numbers.h"
 #include "gensweep/report/atomic_file.h"
+#include "study_json.h"
 
 #include <limits>
 
@@ -81,6 +82,12 @@ Ordered document(const RunResults& r) {
                     {"computed", r.cache->computed},
                     {"reference_loaded", r.cache->reference_loaded},
                     {"reference_computed", r.cache->reference_computed}};
+  }
+  // Only runs with studies carry the key, so that documents of other runs stay as they were.
+  if (!r.studies.empty()) {
+    doc["studies"] = Ordered::array();
+    for (const auto& study : r.studies)
+      doc["studies"].push_back(detail::study_document(study));
   }
   doc["warnings"] = r.warnings;
   return doc;
@@ -181,6 +188,11 @@ RunResults results_from_json(const nlohmann::json& doc) {
                              c.at("computed").get<std::int64_t>(),
                              c.at("reference_loaded").get<std::int64_t>(),
                              c.at("reference_computed").get<std::int64_t>()};
+    }
+    if (doc.contains("studies")) {
+      const auto& studies = doc.at("studies");
+      for (std::size_t i = 0; i < studies.size(); ++i)
+        r.studies.push_back(detail::study_from_json(studies[i], i));
     }
     r.warnings = doc.at("warnings").get<std::vector<std::string>>();
     return r;

@@ -2,6 +2,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
+#include "gensweep/report/study_tables.h"
 
 #include <fmt/format.h>
 
@@ -54,6 +55,82 @@ std::string one_line(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
   std::replace(text.begin(), text.end(), '\r', ' ');
   return text;
+}
+
+// A booktabs table of already escaped cells: the first column left-aligned, the others right.
+std::string latex_grid(const std::string& caption,
+                       const std::vector<std::vector<std::string>>& grid) {
+  std::vector<std::size_t> width(grid[0].size(), 0);
+  for (const auto& row : grid)
+    for (std::size_t c = 0; c < row.size(); ++c)
+      width[c] = std::max(width[c], display_width(row[c]));
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string out;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      std::string fill(width[c] - display_width(row[c]), ' ');
+      out += c == 0 ? row[c] + fill : " & " + fill + row[c];
+    }
+    return out + " \\\\\n";
+  };
+  std::string out = "\n\\begin{table}[ht]\n\\centering\n";
+  out += fmt::format("\\caption{{{}}}\n", caption);
+  out += fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(grid[0].size() - 1, 'r'));
+  out += "\\toprule\n" + line(grid[0]) + "\\midrule\n";
+  for (std::size_t r = 1; r < grid.size(); ++r)
+    out += line(grid[r]);
+  out += "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+  return out;
+}
+
+// A study: per (backbone, metric) the factors by levels with each factor's mean and rank (the
+// highest-ranked, most affected factor in bold), then the agreement of the spaces' rankings.
+std::string latex_study(const StudyResults& study, const TableOptions& options) {
+  std::string out;
+  for (const auto& g : study_grids(study)) {
+    const int decimals = options.decimals_for(g.metric);
+    std::vector<std::vector<std::string>> grid;
+    grid.push_back({latex_escape(study.factor_name)});
+    for (int level : g.levels)
+      grid[0].push_back(std::to_string(level));
+    grid[0].push_back("mean");
+    grid[0].push_back("rank");
+    for (std::size_t r = 0; r < g.factors.size(); ++r) {
+      std::vector<std::string> row{latex_escape(g.factors[r])};
+      for (std::size_t c = 0; c < g.levels.size(); ++c)
+        row.push_back(latex_value(g.values[r * g.levels.size() + c], decimals));
+      std::string mean = std::isnan(g.means[r]) ? "---" : latex_value(g.means[r], decimals);
+      if (g.ranks[r] == 1) mean = "\\textbf{" + mean + "}";
+      row.push_back(mean);
+      row.push_back(g.ranks[r] ? std::to_string(g.ranks[r]) : "---");
+      grid.push_back(std::move(row));
+    }
+    out += latex_grid(
+        fmt::format("{} in {} against {} by {} {} (columns); {} uncorrupted: {}",
+                    latex_escape(g.metric), latex_escape(g.backbone), latex_escape(study.reference),
+                    latex_escape(study.factor_name), latex_escape(study.level_name),
+                    latex_escape(study.base), latex_value(g.base, decimals)),
+        grid);
+  }
+  for (const auto& a : study.agreements) {
+    const std::size_t n = a.backbones.size();
+    std::vector<std::vector<std::string>> grid;
+    grid.push_back({""});
+    for (const auto& b : a.backbones)
+      grid[0].push_back(latex_escape(b));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<std::string> row{latex_escape(a.backbones[i])};
+      for (std::size_t j = 0; j < n; ++j)
+        row.push_back(fmt::format("{} / {}", latex_value(agreement_at(a.kendall_tau, n, i, j), 3),
+                                  latex_value(agreement_at(a.spearman_rho, n, i, j), 3)));
+      grid.push_back(std::move(row));
+    }
+    out += latex_grid(fmt::format("Agreement of the feature spaces' rankings of the {}s by {}: "
+                                  "Kendall's $\\tau_b$ / Spearman's $\\rho$ (study {})",
+                                  latex_escape(study.factor_name), latex_escape(a.metric),
+                                  latex_escape(study.id)),
+                      grid);
+  }
+  return out;
 }
 
 }  // namespace
@@ -182,6 +259,8 @@ std::string latex_document(const RunResults& results, const TableOptions& option
     out += latex_tabular(table, options);
     out += "\\end{table}\n";
   }
+  for (const auto& study : results.studies)
+    out += latex_study(study, options);
   return out;
 }
 

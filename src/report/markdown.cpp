@@ -1,11 +1,14 @@
 #include "gensweep/report/markdown.h"
 
 #include "gensweep/report/atomic_file.h"
+#include "gensweep/report/study_tables.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace gensweep::report {
 namespace {
@@ -119,6 +122,110 @@ std::string render_result_table(const ResultTable& table, const TableOptions& op
   return out;
 }
 
+std::string level_header(const StudyResults& study, int level) {
+  return fmt::format("{} {}", study.level_name, level);
+}
+
+// One table per (backbone, metric): rows = factors, columns = levels, the factor's mean over the
+// levels and its rank (1 = most affected); a second one with the normalised values.
+std::string render_study_grid(const StudyResults& study, const StudyGrid& grid,
+                              const TableOptions& options) {
+  const int decimals = options.decimals_for(grid.metric);
+  auto table = [&](bool normalised) {
+    std::vector<std::string> header{escape_cell(study.factor_name)};
+    for (int level : grid.levels)
+      header.push_back(level_header(study, level));
+    header.push_back("mean");
+    header.push_back("rank");
+    std::vector<bool> right(header.size(), true);
+    right[0] = false;
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t r = 0; r < grid.factors.size(); ++r) {
+      std::vector<std::string> row{escape_cell(grid.factors[r])};
+      for (std::size_t c = 0; c < grid.levels.size(); ++c) {
+        const std::size_t k = r * grid.levels.size() + c;
+        if (!normalised)
+          row.push_back(format_fixed(grid.values[k], decimals));
+        else
+          row.push_back(grid.normalised[k] ? format_fixed(*grid.normalised[k], 3) : kMissing);
+      }
+      // The normalised table's mean is the mean divided the same way.
+      double mean = grid.means[r];
+      if (normalised) {
+        const auto base = grid.normalised_divisor();
+        mean = base ? mean / *base : std::numeric_limits<double>::quiet_NaN();
+      }
+      row.push_back(std::isnan(mean) ? kMissing : format_fixed(mean, normalised ? 3 : decimals));
+      row.push_back(grid.ranks[r] ? std::to_string(grid.ranks[r]) : kMissing);
+      rows.push_back(std::move(row));
+    }
+    return render_table(header, right, rows);
+  };
+  std::string out =
+      fmt::format("### {} in {}\n\n", escape_cell(grid.metric), escape_cell(grid.backbone));
+  out += fmt::format("{} {} (uncorrupted): {}\n\n", escape_cell(study.base),
+                     escape_cell(grid.metric), format_fixed(grid.base, decimals));
+  out += table(false);
+  if (!study.normalised_by_factor.empty()) {
+    out += fmt::format("\nDivided by {} at {} {}:\n\n", escape_cell(study.normalised_by_factor),
+                       escape_cell(study.level_name), study.normalised_by_level);
+    out += table(true);
+  }
+  return out;
+}
+
+std::string render_study(const StudyResults& study, const TableOptions& options) {
+  std::string out = fmt::format(
+      "## study {}: {} of {} by {} and {}, reference: {}\n", escape_cell(study.id),
+      escape_cell(fmt::format("{}", fmt::join(study.metrics, ", "))), escape_cell(study.base),
+      escape_cell(study.factor_name), escape_cell(study.level_name), escape_cell(study.reference));
+  for (const auto& grid : study_grids(study)) {
+    out += '\n';  // not "\n" + ...: GCC 12 warns falsely (-Wrestrict)
+    out += render_study_grid(study, grid, options);
+  }
+  for (const auto& m : study.metrics) {
+    std::vector<const StudyRanking*> rankings;
+    for (const auto& r : study.rankings)
+      if (r.metric == m) rankings.push_back(&r);
+    if (rankings.empty()) continue;
+    std::vector<std::string> header{"rank"};
+    for (const auto* r : rankings)
+      header.push_back(escape_cell(r->backbone));
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < study.factors.size(); ++i) {
+      std::vector<std::string> row{std::to_string(i + 1)};
+      for (const auto* r : rankings)
+        row.push_back(i < r->factors.size() ? escape_cell(r->factors[i]) : kMissing);
+      rows.push_back(std::move(row));
+    }
+    std::vector<bool> right(header.size(), false);
+    right[0] = true;
+    out += fmt::format("\n### {} ranked by {} (most affected first)\n\n",
+                       escape_cell(study.factor_name), escape_cell(m));
+    out += render_table(header, right, rows);
+  }
+  for (const auto& a : study.agreements) {
+    const std::size_t n = a.backbones.size();
+    std::vector<std::string> header{"Kendall tau-b / Spearman rho"};
+    for (const auto& b : a.backbones)
+      header.push_back(escape_cell(b));
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<std::string> row{escape_cell(a.backbones[i])};
+      for (std::size_t j = 0; j < n; ++j)
+        row.push_back(fmt::format("{} / {}", format_fixed(agreement_at(a.kendall_tau, n, i, j), 3),
+                                  format_fixed(agreement_at(a.spearman_rho, n, i, j), 3)));
+      rows.push_back(std::move(row));
+    }
+    std::vector<bool> right(header.size(), true);
+    right[0] = false;
+    out += fmt::format("\n### agreement of the feature spaces' rankings by {}\n\n",
+                       escape_cell(a.metric));
+    out += render_table(header, right, rows);
+  }
+  return out;
+}
+
 std::string provenance(const RunResults& r) {
   std::string seconds = std::isfinite(r.seconds) ? fmt::format("{:.1f} s", r.seconds) : "? s";
   std::string out;
@@ -137,6 +244,10 @@ std::string markdown_tables(const RunResults& results, const TableOptions& optio
   for (const auto& table : build_tables(results)) {
     if (!out.empty()) out += "\n";
     out += render_result_table(table, options);
+  }
+  for (const auto& study : results.studies) {
+    if (!out.empty()) out += "\n";
+    out += render_study(study, options);
   }
   return out;
 }

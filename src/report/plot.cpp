@@ -27,6 +27,10 @@ Colour series_colour(std::size_t index) {
   return kPalette[index % std::size(kPalette)];
 }
 
+int series_dash(std::size_t index) {
+  return static_cast<int>((index / 8) % 3);
+}
+
 int Bins::index_of(double value) const {
   if (!std::isfinite(value) || value < low || value > high) return -1;
   if (value == high) return count - 1;  // the last bin is closed on the right
@@ -186,7 +190,20 @@ struct LegendEntry {
   std::string label;
   Colour colour;
   bool line = true;
+  int dash = 0;
 };
+
+// Dash patterns in points: solid, dashed, dotted.
+void set_dash(cairo_t* cr, int dash) {
+  static constexpr double kDashed[] = {6, 3};
+  static constexpr double kDotted[] = {1.5, 2.5};
+  if (dash == 1)
+    cairo_set_dash(cr, kDashed, 2, 0);
+  else if (dash == 2)
+    cairo_set_dash(cr, kDotted, 2, 0);
+  else
+    cairo_set_dash(cr, nullptr, 0, 0);
+}
 
 // Everything figure_size and draw agree on, computed once with a measuring context.
 struct Layout {
@@ -204,7 +221,7 @@ std::vector<LegendEntry> legend_entries(const Figure& figure) {
       if (series.label.empty()) continue;
       auto same = [&](const LegendEntry& e) { return e.label == series.label; };
       if (std::none_of(entries.begin(), entries.end(), same))
-        entries.push_back({series.label, series.colour, series.line});
+        entries.push_back({series.label, series.colour, series.line, series.dash});
     }
   }
   return entries;
@@ -342,6 +359,7 @@ void draw_panel(cairo_t* cr, const XYPanel& panel, double left, double top) {
     const std::size_t n = std::min(s.x.size(), s.y.size());
     if (s.line) {
       cairo_set_line_width(cr, 1.6);
+      set_dash(cr, s.dash);
       bool open = false;
       for (std::size_t i = 0; i < n; ++i) {
         if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
@@ -355,6 +373,7 @@ void draw_panel(cairo_t* cr, const XYPanel& panel, double left, double top) {
         open = true;
       }
       cairo_stroke(cr);
+      set_dash(cr, 0);
     } else {
       for (std::size_t i = 0; i < n; ++i) {
         if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
@@ -415,9 +434,11 @@ void draw_legend(cairo_t* cr, const Layout& l, double top) {
     set_colour(cr, entry.colour);
     if (entry.line) {
       cairo_set_line_width(cr, 3);
+      set_dash(cr, entry.dash);
       cairo_move_to(cr, l.legend_x, y);
       cairo_line_to(cr, l.legend_x + kLegendSwatch - 4, y);
       cairo_stroke(cr);
+      set_dash(cr, 0);
     } else {
       cairo_new_sub_path(cr);
       cairo_arc(cr, l.legend_x + (kLegendSwatch - 4) / 2, y, 4, 0, 2 * std::numbers::pi);

@@ -1,5 +1,7 @@
 #include "gensweep/report/tables.h"
 
+#include "gensweep/report/study_tables.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,10 +54,14 @@ std::vector<ResultTable> build_tables(const RunResults& results) {
     metrics.add(e.metric);
   }
 
+  // A study's cells have tables of their own (study_tables.h); its base stays in the plain table.
+  const auto study_cells = study_cell_pairs(results);
+
   // Group entries by (reference, metric), keeping the tables in display order.
   std::vector<ResultTable> tables;
   std::vector<std::vector<const MetricEntry*>> members;
   for (const auto& e : results.entries) {
+    if (study_cells.contains({e.reference, e.evaluated})) continue;
     auto it = std::find_if(tables.begin(), tables.end(), [&](const ResultTable& t) {
       return t.reference == e.reference && t.metric == e.metric;
     });

@@ -6,6 +6,7 @@
 #include "gensweep/report/json.h"
 #include "gensweep/report/latex.h"
 #include "gensweep/report/markdown.h"
+#include "gensweep/report/study_tables.h"
 
 #include <system_error>
 
@@ -26,6 +27,11 @@ void write_all(const RunResults& results, const std::filesystem::path& out_dir,
   write_file_atomically(out_dir / kCsvFileName, csv);
   write_file_atomically(out_dir / kMarkdownFileName, markdown);
   write_file_atomically(out_dir / kLatexFileName, latex);
+  if (!results.studies.empty()) {
+    write_file_atomically(out_dir / kStudiesCsvFileName, studies_csv(results.studies));
+    write_file_atomically(out_dir / kStudyAgreementCsvFileName,
+                          study_agreement_csv(results.studies));
+  }
   write_file_atomically(out_dir / kJsonFileName, json);
 }
 

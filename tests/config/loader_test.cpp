@@ -451,10 +451,10 @@ TEST_F(LoaderTest, FidInceptionDims) {
 }
 
 TEST(BackboneAppliesTest, ImagesTakeNetworksFeaturesTakeTheirExternalBackbone) {
-  const DatasetConfig images{"real", FolderSource{}, {}};
+  const DatasetConfig images{"real", FolderSource{}, {}, {}};
   FeaturesSource features_source;
   features_source.backbone = "ext";
-  const DatasetConfig features{"f", features_source, {}};
+  const DatasetConfig features{"f", features_source, {}, {}};
   const BackboneConfig pix{"pix", "", PixelsParams{}, {}};
   const BackboneConfig ext{"ext", "", ExternalParams{}, {}};
   const BackboneConfig ext2{"ext2", "", ExternalParams{}, {}};

@@ -96,7 +96,8 @@ using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, 
 struct DatasetConfig {
   std::string id;  // a valid name, unique among datasets
   DatasetSource source;
-  SourceLocation where;  // the [[datasets]] header
+  SourceLocation where;  // the [[datasets]] header, or the [[studies]] header that made it
+  std::string study;     // the study that generated this dataset; empty for the file's own
 
   // Every source but features and statistics holds images that backbones can be run on.
   bool has_images() const {

@@ -15,6 +15,7 @@
 #include "gensweep/config/metric_parameters.h"
 #include "gensweep/config/slurm.h"
 #include "gensweep/config/source_location.h"
+#include "gensweep/config/study.h"
 
 namespace gensweep::config {
 
@@ -70,7 +71,8 @@ struct ComparisonConfig {
   // [comparisons.parameters]: what the job set (metric -> name -> value), each metric among
   // `metrics`; unset parameters take the defaults of the metric table.
   MetricParameterValues parameters;
-  SourceLocation where;  // the [[comparisons]] header
+  SourceLocation where;  // the [[comparisons]] header, or the [[studies]] header that made it
+  std::string study;     // the study that generated this comparison; empty for the file's own
 };
 
 // [report]: what a run writes for people to look at beside results.json (figures, rankings,
@@ -90,7 +92,8 @@ struct Job {
   ComputeConfig compute;
   std::vector<DatasetConfig> datasets;
   std::vector<BackboneConfig> backbones;
-  std::vector<ComparisonConfig> comparisons;
+  std::vector<ComparisonConfig> comparisons;  // the file's own, then those studies generated
+  std::vector<StudyConfig> studies;
   // [slurm]: how `gensweep submit` asks for resources. Not part of the config hash: where a job
   // runs does not change its numbers.
   SlurmSection slurm;

@@ -71,6 +71,26 @@ struct ReductionTask {
   config::MetricParameterValues parameters;  // what the job set; defaults in the metric table
 };
 
+// A [[studies]] table as the analysis needs it (config::StudyConfig without the TOML): its grid of
+// cells, each a dataset compared with the reference in every backbone by the reduction tasks.
+struct StudyPlan {
+  struct Cell {
+    std::string factor;  // "none" for the base
+    int level = 0;       // 0 for the base
+    std::string dataset;
+  };
+  std::string id;
+  std::string kind;  // "corruptions"
+  std::string reference;
+  std::string base;
+  std::vector<std::string> factors;  // job order
+  std::vector<int> levels;           // ascending
+  std::vector<std::string> backbones;
+  std::vector<std::string> metrics;
+  std::vector<Cell> cells;  // base first
+  std::optional<std::pair<std::string, int>> normalise_by;
+};
+
 struct Plan {
   std::string job_name;
   std::string job_file;
@@ -82,6 +102,7 @@ struct Plan {
   std::vector<BackbonePlan> backbones;
   std::vector<ExtractionTask> extraction;
   std::vector<ReductionTask> reduction;
+  std::vector<StudyPlan> studies;
 
   const DatasetPlan& dataset(std::string_view id) const;
   const BackbonePlan& backbone(std::string_view id) const;

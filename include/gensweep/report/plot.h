@@ -41,6 +41,9 @@ struct Colour {
 // The colour of a figure's i-th series: Okabe and Ito's palette, told apart with colour-vision
 // deficiencies; cycles after eight.
 Colour series_colour(std::size_t index);
+// The dash style of the i-th series: solid for the first eight (one per colour), then dashed,
+// then dotted, so that up to 24 curves stay distinguishable.
+int series_dash(std::size_t index);
 
 // `count` equal-width bins over [low, high]; the last bin is closed on the right, so `high` counts.
 struct Bins {
@@ -82,6 +85,8 @@ struct Series {
   Colour colour;      // series_colour(i) of the i-th thing drawn, the same in every panel
   std::vector<double> x, y;
   bool line = true;  // true: a polyline through the points (histogram curve); false: markers
+  // Lines only: 0 solid, 1 dashed, 2 dotted; series_dash(i) tells apart more series than colours.
+  int dash = 0;
   std::vector<std::string> point_labels;  // markers only: text beside each point, or empty
 };
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gensweep/report/study_results.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -102,6 +104,7 @@ struct RunResults {
   std::vector<MetricEntry> entries{};
   std::vector<PerSampleFile> per_sample{};
   std::optional<CacheSummary> cache{};  // runs with a reduce stage
+  std::vector<StudyResults> studies{};  // one per [[studies]] table, in job order
   std::vector<std::string> warnings{};
   bool operator==(const RunResults&) const = default;
 };
