@@ -41,6 +41,37 @@ if(NOT GENSWEEP_DEJAVU_FONT)
   message(WARNING "DejaVu Sans not found (install fonts-dejavu-core): figure labels will use "
                   "whatever font fontconfig substitutes")
 endif()
+# OpenCV's imgproc, for the OpenCV calls of spatter's water mode (io/corruptions/spatter_water.cpp):
+# the reference calls Canny, distanceTransform, threshold, blur, equalizeHist and filter2D, and the
+# goldens were made with Debian 12's OpenCV 4.6. Debian ships OpenCV's CMake and pkg-config files
+# only in libopencv-dev, which depends on every OpenCV module (the GUI, video and VTK stacks
+# with them); libopencv-imgproc-dev brings the headers and the two libraries used, so they are
+# found directly and wrapped in one imported target (its include directory is SYSTEM for
+# consumers, as for every imported target, so OpenCV's headers do not warn under C++20).
+find_path(GENSWEEP_OPENCV_INCLUDE_DIR opencv2/imgproc.hpp PATH_SUFFIXES opencv4 REQUIRED)
+find_library(GENSWEEP_OPENCV_CORE_LIBRARY opencv_core REQUIRED)
+find_library(GENSWEEP_OPENCV_IMGPROC_LIBRARY opencv_imgproc REQUIRED)
+file(STRINGS "${GENSWEEP_OPENCV_INCLUDE_DIR}/opencv2/core/version.hpp" gensweep_opencv_version_lines
+     REGEX "^#define CV_VERSION_(MAJOR|MINOR|REVISION) +[0-9]+")
+foreach(part MAJOR MINOR REVISION)
+  string(REGEX REPLACE ".*#define CV_VERSION_${part} +([0-9]+).*" "\\1" gensweep_opencv_${part}
+         "${gensweep_opencv_version_lines}")
+endforeach()
+set(GENSWEEP_OPENCV_VERSION
+    "${gensweep_opencv_MAJOR}.${gensweep_opencv_MINOR}.${gensweep_opencv_REVISION}")
+if(NOT gensweep_opencv_MAJOR EQUAL 4)
+  message(FATAL_ERROR "OpenCV ${GENSWEEP_OPENCV_VERSION} at ${GENSWEEP_OPENCV_INCLUDE_DIR}: "
+                      "gensweep needs OpenCV 4 (Debian 12: libopencv-imgproc-dev)")
+endif()
+message(STATUS "OpenCV ${GENSWEEP_OPENCV_VERSION} imgproc: ${GENSWEEP_OPENCV_IMGPROC_LIBRARY}")
+if(NOT GENSWEEP_OPENCV_VERSION VERSION_EQUAL 4.6.0)
+  message(WARNING "OpenCV ${GENSWEEP_OPENCV_VERSION}: the spatter goldens were made with 4.6.0, "
+                  "so spatter severities 1-3 may differ from them (docs/CORRUPTIONS.md)")
+endif()
+add_library(OpenCV::imgproc INTERFACE IMPORTED)
+set_target_properties(OpenCV::imgproc PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${GENSWEEP_OPENCV_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES "${GENSWEEP_OPENCV_IMGPROC_LIBRARY};${GENSWEEP_OPENCV_CORE_LIBRARY}")
 # Dataset zips, member by member from many threads (pipeline/zip_members.h).
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 # CRC-32 of what libzip returns (pipeline/zip_members.cpp says why).

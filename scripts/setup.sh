@@ -13,6 +13,9 @@ packages=(
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libturbojpeg0-dev libspng-dev libpng-dev libarchive-dev libzip-dev zlib1g-dev
+  # OpenCV's imgproc (brings libopencv-core-dev): the reference's own OpenCV calls in spatter's
+  # water mode (src/io/corruptions/spatter_water.cpp)
+  libopencv-imgproc-dev
   # figures and contact sheets: cairo (PDF, SVG, PNG from one drawing code) and the labels' font
   libcairo2-dev fonts-dejavu-core
   # used only by tests and benchmarks (python3-torch, -torchvision and -pil: the PyTorch baseline

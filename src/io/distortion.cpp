@@ -7,7 +7,6 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/random.h"
-#include "gensweep/io/corruption_support.h"
 #include "gensweep/io/decode.h"
 #include "gensweep/io/encode.h"
 
@@ -84,8 +83,6 @@ void check_parameters(const Distortion& d) {
     case DistortionKind::kCorruption:
       GENSWEEP_CHECK(d.severity >= 1 && d.severity <= 5, ConfigError,
                      "{}: severity must be in 1..5", describe(d));
-      GENSWEEP_CHECK(corruption_implemented(d.corruption, d.severity), ConfigError,
-                     "{}: this corruption is not implemented yet", describe(d));
       break;
   }
 }

@@ -10,7 +10,6 @@
 #include "gensweep/config/canonical.h"
 #include "gensweep/config/job.h"
 #include "gensweep/core/error.h"
-#include "gensweep/io/corruption_support.h"
 
 namespace gensweep::pipeline {
 
@@ -189,11 +188,6 @@ Plan make_plan(const config::Job& job) {
                            h->limit.value_or(-1));
     } else if (const auto* v = std::get_if<config::DerivedSource>(&d.source)) {
       const io::Distortion distortion = to_io_distortion(v->distortion, v->seed);
-      GENSWEEP_CHECK(distortion.kind != io::DistortionKind::kCorruption ||
-                         io::corruption_implemented(distortion.corruption, distortion.severity),
-                     ConfigError,
-                     "dataset \"{}\": corruption \"{}\" at severity {} is not implemented yet",
-                     d.id, io::corruption_name(distortion.corruption), distortion.severity);
       s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base, distortion);
     }
     sources[d.id] = s;

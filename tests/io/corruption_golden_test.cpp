@@ -176,10 +176,9 @@ TEST(CorruptionGolden, DefocusBlurWithinTolerance) {
   check_against_golden(kCifar, CorruptionName::kDefocusBlur, "defocus_blur", {1e-11, 0});
   check_against_golden(kImagenet, CorruptionName::kDefocusBlur, "defocus_blur", {1e-11, 0});
 }
-// Severities 4-5 ("mud"); 1-3 ("water") are not implemented.
-TEST(CorruptionGolden, SpatterMudBitExact) {
-  check_against_golden(kCifar, CorruptionName::kSpatter, "spatter", {}, {}, 4);
-  check_against_golden(kImagenet, CorruptionName::kSpatter, "spatter", {}, {}, 4);
+// Severities 1-3 ("water") through OpenCV's own imgproc, 4-5 ("mud") ported.
+TEST(CorruptionGolden, SpatterBitExact) {
+  check_both(CorruptionName::kSpatter, "spatter");
 }
 TEST(CorruptionGolden, ContrastBitExact) {
   check_both(CorruptionName::kContrast, "contrast");

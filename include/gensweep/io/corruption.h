@@ -61,8 +61,6 @@ inline constexpr std::array<std::string_view, 19> kCorruptionNames = {"gaussian_
 
 std::string_view corruption_name(CorruptionName name);
 std::optional<CorruptionName> parse_corruption_name(std::string_view name);
-// Whether this build implements the corruption (the others throw ConfigError from corrupt()).
-bool corruption_implemented(CorruptionName name);
 
 // Which of the two scripts' parameter tables: make_cifar_c.py (meant for 32 x 32 images) or
 // make_imagenet_c.py (224 x 224).

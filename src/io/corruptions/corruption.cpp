@@ -7,7 +7,6 @@
 #include <cstdlib>
 
 #include "gensweep/core/error.h"
-#include "gensweep/io/corruption_support.h"
 #include "internal.h"
 
 namespace gensweep::io {
@@ -20,38 +19,6 @@ std::optional<CorruptionName> parse_corruption_name(std::string_view name) {
   for (std::size_t i = 0; i < kCorruptionNames.size(); ++i)
     if (kCorruptionNames[i] == name) return static_cast<CorruptionName>(i);
   return std::nullopt;
-}
-
-bool corruption_implemented(CorruptionName name) {
-  switch (name) {
-    case CorruptionName::kGaussianNoise:
-    case CorruptionName::kShotNoise:
-    case CorruptionName::kImpulseNoise:
-    case CorruptionName::kSpeckleNoise:
-    case CorruptionName::kGaussianBlur:
-    case CorruptionName::kGlassBlur:
-    case CorruptionName::kDefocusBlur:
-    case CorruptionName::kMotionBlur:
-    case CorruptionName::kZoomBlur:
-    case CorruptionName::kFog:
-    case CorruptionName::kFrost:
-    case CorruptionName::kSnow:
-    case CorruptionName::kElasticTransform:
-    case CorruptionName::kSpatter:
-    case CorruptionName::kContrast:
-    case CorruptionName::kBrightness:
-    case CorruptionName::kSaturate:
-    case CorruptionName::kJpegCompression:
-    case CorruptionName::kPixelate:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool corruption_implemented(CorruptionName name, int severity) {
-  if (name == CorruptionName::kSpatter) return severity >= 4 && severity <= 5;
-  return corruption_implemented(name);
 }
 
 std::filesystem::path default_frost_dir() {
@@ -79,9 +46,6 @@ CorruptionResult corrupt(const Image& image, CorruptionName name, int severity,
                          const CorruptionData& data) {
   GENSWEEP_CHECK(severity >= 1 && severity <= 5, ConfigError,
                  "corruption {}: severity must be 1..5, got {}", corruption_name(name), severity);
-  GENSWEEP_CHECK(corruption_implemented(name, severity), ConfigError,
-                 "corruption {} at severity {} is not implemented in this build",
-                 corruption_name(name), severity);
   GENSWEEP_ASSERT(image.width > 0 && image.height > 0 &&
                       image.rgb.size() == std::size_t(image.width) * image.height * 3,
                   "image {}x{} has {} bytes", image.width, image.height, image.rgb.size());

@@ -49,6 +49,14 @@ std::vector<std::uint8_t> imagemagick_motion_blur(const std::uint8_t* pixels, in
 // float32 when the input array is float32.
 std::vector<double> clipped_zoom(const Array3& x, double z, bool float32);
 
+// Spatter's water mode (CORRUPTIONS.md 3.13, mode 0), steps 2-8: from the h x w layer
+// L8 = (L*255).astype(uint8), row-major, the reference's OpenCV chain (255 - Canny(L8, 50, 150),
+// distanceTransform(DIST_L2, 5), truncation at 20, 3x3 box blur, astype(uint8), equalizeHist,
+// filter2D to CV_8U, 3x3 box blur) computed by OpenCV's own imgproc; the result's values are
+// integers 0..255, as the reference's final astype(np.float32) holds them. Safe to call from
+// several threads at once.
+std::vector<float> spatter_water_edges(const std::vector<std::uint8_t>& l8, int w, int h);
+
 // The families, each implementing its corruptions (severity already checked to be 1..5).
 CorruptionResult noise_corruption(const Image& image, CorruptionName name, int severity,
                                   CorruptionParameters parameters, NumpyRandomState& rng);

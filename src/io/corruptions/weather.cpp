@@ -1,12 +1,15 @@
 // fog (CORRUPTIONS.md 3.10): the reference's plasma fractal (diamond-square) over numpy's uniform
-// draws. frost (3.11): a random crop of one of the frost pictures (data/frost) blended in.
+// draws. frost (3.11): a random crop of one of the frost pictures (data/frost) blended in. snow
+// (3.12) and spatter (3.13); spatter's water mode calls OpenCV through spatter_water.cpp.
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "gensweep/core/error.h"
 #include "gensweep/io/decode.h"
@@ -86,6 +89,46 @@ std::shared_ptr<const Image> frost_picture(const std::filesystem::path& file) {
     slot = std::make_shared<const Image>(std::move(decoded.image));
   }
   return slot;
+}
+
+// Spatter's water (CORRUPTIONS.md 3.13, mode 0) from the thresholded liquid layer L (float64).
+CorruptionResult spatter_water(const Image& image, const std::vector<double>& liquid,
+                               double intensity) {
+  // L8 = (L*255).astype(np.uint8): numpy truncates toward zero and, on x86-64, keeps the low 8
+  // bits of the integer, so values of 256 and more wrap (CIFAR severity 3 has them). L is 0 or at
+  // least the threshold here, so L*255 is non-negative and small; the conversion to uint8 is
+  // modulo 256 by definition.
+  std::vector<std::uint8_t> l8(liquid.size());
+  for (std::size_t i = 0; i < liquid.size(); ++i)
+    l8[i] = static_cast<std::uint8_t>(static_cast<std::int64_t>(liquid[i] * 255));
+  const std::vector<float> edges = spatter_water_edges(l8, image.width, image.height);
+  // m = L8 * dist in float32 (exact: both are integers up to 255), then m /= max(m); m *= c[4],
+  // both in float32 (numpy casts the Python float to float32 for a float32 array).
+  std::vector<float> m(l8.size());
+  float m_max = 0.0f;
+  for (std::size_t p = 0; p < m.size(); ++p) {
+    m[p] = static_cast<float>(l8[p]) * edges[p];
+    m_max = std::max(m_max, m[p]);
+  }
+  const float scale = static_cast<float>(intensity);
+  // The reference's colour is (175, 238, 238)/255 in float32, built as a "BGR" array whose first
+  // channel is 175; the image is RGB, and the BGR2BGRA / BGRA2BGR conversions around the sum only
+  // add and drop an alpha channel, so 175 lands on red: pale turquoise.
+  const float colour[3] = {static_cast<float>(175 / 255.), static_cast<float>(238 / 255.),
+                           static_cast<float>(238 / 255.)};
+  CorruptionResult r{image.width, image.height, std::vector<double>(image.rgb.size())};
+  for (std::size_t p = 0; p < m.size(); ++p) {
+    // An all-zero m (in practice a dry layer: no pixel reached the threshold) makes the reference
+    // divide 0 by 0 and return NaN everywhere (np.uint8 then gives black); gensweep puts no water
+    // there and returns the image itself.
+    const float mc = m_max > 0.0f ? (m[p] / m_max) * scale : 0.0f;
+    for (int ch = 0; ch < 3; ++ch) {
+      const float x = static_cast<float>(image.rgb[p * 3 + ch]) / 255.0f;
+      const float v = x + mc * colour[ch];
+      r.values[p * 3 + ch] = std::clamp(v, 0.0f, 1.0f) * 255.0f;
+    }
+  }
+  return r;
 }
 
 }  // namespace
@@ -225,8 +268,6 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
                                                {.65, .3, 1, .65, 1.5, 1},
                                                {.67, .4, 1, .65, 1.5, 1}};
       const Spatter c = pick(kCifar, kImagenet, parameters, severity);
-      GENSWEEP_CHECK(c.mode == 1, ConfigError, "spatter severity {} (water) is not implemented yet",
-                     severity);
       const int h = image.height, w = image.width;
       Array3 liquid{h, w, 1, std::vector<double>(static_cast<std::size_t>(h) * w)};
       for (double& v : liquid.v)
@@ -234,6 +275,7 @@ CorruptionResult weather_corruption(const Image& image, CorruptionName name, int
       scipy_gaussian_filter(liquid, c.sigma, Border::kNearest, 4.0, false);
       for (double& v : liquid.v)
         if (v < c.threshold) v = 0;
+      if (c.mode == 0) return spatter_water(image, liquid.v, c.intensity);
       // Mud: M = gaussian(float32(L > threshold), intensity) in float32, zero below 0.8 (compared
       // in float32, as numpy does with a Python scalar).
       Array3 m{h, w, 1, std::vector<double>(liquid.v.size())};
