@@ -1,5 +1,7 @@
 #include "sample_results.h"
 
+#include <fmt/format.h>
+
 #include <limits>
 #include <string>
 
@@ -63,6 +65,49 @@ report::RunResults sample_results() {
        {{"subsets", 100}, {"std", std::numeric_limits<double>::infinity()}}},
   };
   r.warnings = {"clean: 1 image failed to decode (see the store's /errors)"};
+  return r;
+}
+
+report::RunResults sample_results_with_study() {
+  report::RunResults r = sample_results();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  report::StudyResults s;
+  s.id = "sweep";
+  s.kind = "corruptions";
+  s.reference = "clean";
+  s.base = "blur2";
+  s.factor_name = "corruption";
+  s.level_name = "severity";
+  s.factors = {"fog", "frost", "snow"};
+  s.levels = {1, 2};
+  s.backbones = {"clip", "inception"};
+  s.metrics = {"fd"};
+  s.normalised_by_factor = "frost";
+  s.normalised_by_level = 2;
+  // clip: fog 1, 3; frost 2, 4; snow 5, 7 (divisor 4). inception: snow's severity 2 is missing.
+  auto add = [&](const std::string& factor, int level, const std::string& backbone, double value,
+                 std::optional<double> normalised) {
+    const std::string dataset = level == 0 ? "blur2" : fmt::format("sweep.{}.s{}", factor, level);
+    s.values.push_back({factor, level, backbone, "fd", dataset, value, normalised});
+  };
+  add("none", 0, "clip", 0.5, 0.125);
+  add("none", 0, "inception", 10, 1);
+  add("fog", 1, "clip", 1, 0.25);
+  add("fog", 1, "inception", 30, 3);
+  add("fog", 2, "clip", 3, 0.75);
+  add("fog", 2, "inception", 50, 5);
+  add("frost", 1, "clip", 2, 0.5);
+  add("frost", 1, "inception", 20, 2);
+  add("frost", 2, "clip", 4, 1);
+  add("frost", 2, "inception", 10, 1);
+  add("snow", 1, "clip", 5, 1.25);
+  add("snow", 1, "inception", 40, 4);
+  add("snow", 2, "clip", 7, 1.75);
+  add("snow", 2, "inception", nan, std::nullopt);
+  s.rankings = {{"clip", "fd", {"snow", "frost", "fog"}, {6, 3, 2}},
+                {"inception", "fd", {"fog", "frost"}, {40, 15}}};
+  s.agreements = {{"fd", {"clip", "inception"}, {1, -1, -1, nan}, {1, -1, -1, nan}}};
+  r.studies.push_back(std::move(s));
   return r;
 }
 

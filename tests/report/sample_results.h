@@ -10,4 +10,9 @@ namespace gensweep::testing {
 // cell, one numerical fallback and one non-finite value.
 report::RunResults sample_results();
 
+// sample_results() with one corruptions study ("sweep": 3 corruptions at severities 1 and 2 of
+// "blur2" against "clean", backbones clip and inception, fd): a missing cell (NaN value), an
+// undefined tau (NaN) and a normalising cell.
+report::RunResults sample_results_with_study();
+
 }  // namespace gensweep::testing
