@@ -65,7 +65,7 @@ TEST(Cli, MissingJobFileIsAConfigError) {
 }
 
 TEST(Cli, ValidateAcceptsTheBundledJobs) {
-  for (const char* job : {"demo.toml", "features_example.toml"}) {
+  for (const char* job : {"demo.toml", "features_example.toml", "sensitivity.toml"}) {
     auto r = run_gensweep({"validate", (source_dir() / "jobs" / job).string(), "--quiet"});
     EXPECT_EQ(r.exit_code, 0) << job << ": " << r.err;
     EXPECT_NE(r.out.find("valid ("), std::string::npos) << r.out;
