@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "gensweep/core/error.h"
 #include "gensweep/core/sha256.h"
 #include "gensweep/io/region.h"
@@ -26,6 +28,8 @@ class RegionSource final : public ImageSource {
         distortion_(distortion),
         region_(std::move(region)),
         label_set_(io::make_label_set(region_.values)) {
+    // A set: one order, so [2, 1] and [1, 2] describe (and fingerprint) one dataset.
+    std::sort(region_.values.begin(), region_.values.end());
     // Matched once, by id, so a missing label image stops the job before any extraction.
     const auto labels_by_id = index_by_id(*region_.labels);
     label_index_.reserve(static_cast<std::size_t>(base_->size()));

@@ -322,6 +322,10 @@ TEST_F(ComposedSources, RegionFingerprintFollowsLabelsAndValues) {
   const std::string before = fingerprint(*make({1}));
   EXPECT_EQ(fingerprint(*make({1})), before);
   EXPECT_NE(fingerprint(*make({2})), before);
+  // Values are a set.
+  EXPECT_EQ(fingerprint(*make({3, 1})), fingerprint(*make({1, 3})));
+  EXPECT_EQ(make({3, 1})->description(),
+            "derived: gaussian_blur(sigma=1) seed 0 of base in region labels[1,3]");
   const auto whole = make_derived_source(make_folder_source(dir_ / "base", 0, -1), "base", blur);
   EXPECT_NE(fingerprint(*whole), before);
   write_png(dir_ / "labels" / "f03.png", random_image(12, 10, 77, 5));
