@@ -267,10 +267,7 @@ class JobParser {
                               source_name(ingredient->source),
                               needs_images_text(datasets[i], ref.path)));
       }
-      if (std::holds_alternative<DerivedSource>(datasets[i].source) ||
-          std::holds_alternative<MixtureSource>(datasets[i].source)) {
-        continue;
-      } else if (const auto* features = std::get_if<FeaturesSource>(&datasets[i].source)) {
+      if (const auto* features = std::get_if<FeaturesSource>(&datasets[i].source)) {
         const BackboneConfig* backbone = find(job_.backbones, features->backbone);
         if (!backbone)
           fail_ref(refs, fmt::format("unknown backbone \"{}\"{}", features->backbone,
@@ -296,11 +293,8 @@ class JobParser {
     for (std::size_t i = 0; i < datasets.size(); ++i) {
       std::vector<std::string> chain = {datasets[i].id};
       std::vector<std::string> visited;
-      std::size_t first_key = 0;
-      const auto& keys = refs_[i].datasets;
-      for (std::size_t k = 0; k < keys.size(); ++k) {
-        if (!find_way_back(datasets[i].id, keys[k].id, chain, visited)) continue;
-        first_key = k;
+      for (const auto& key : refs_[i].datasets) {
+        if (!find_way_back(datasets[i].id, key.id, chain, visited)) continue;
         std::vector<std::string> quoted;
         // "derived datasets form a cycle" when every step is a derived dataset's base, as before
         // mixtures and regions existed.
@@ -311,7 +305,7 @@ class JobParser {
           const auto* derived = std::get_if<DerivedSource>(&find(datasets, chain[c])->source);
           all_derived = all_derived && derived && derived->base == chain[c + 1];
         }
-        fail_at(keys[first_key].where, keys[first_key].path,
+        fail_at(key.where, key.path,
                 fmt::format("{}datasets form a cycle: {}", all_derived ? "derived " : "",
                             join(quoted, " -> ")));
       }

@@ -361,6 +361,60 @@ TEST_F(MixtureRegion, RegionsBetweenNoneAndEveryPixel) {
       << r.out;
 }
 
+// Stores of a region or mixture dataset go stale exactly when an ingredient they use changes.
+TEST_F(MixtureRegion, StoresGoStaleWhenAnIngredientUsedChanges) {
+  write_job(R"(
+[[datasets]]
+id = "blur-1"
+source = "derived"
+base = "base"
+distortion = { kind = "gaussian_blur", sigma = 2.0 }
+region = { mask = "labels", values = [1] }
+
+[[datasets]]
+id = "mix-half"
+source = "mixture"
+base = "base"
+counterfactual = "cf"
+proportion = 0.5
+size = 24
+seed = 5
+)",
+            R"("blur-1", "mix-half")");
+  auto r = run_gensweep({"run", "job.toml", "--quiet"}, 0, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto states = [&] {
+    const auto status = run_gensweep({"status", "job.toml", "--json"}, 0, dir_.path());
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    std::map<std::string, std::string> out;
+    const auto parsed = nlohmann::json::parse(status.out);
+    for (const auto& s : parsed.at("stores"))
+      out[s.at("dataset").get<std::string>()] = s.at("state").get<std::string>();
+    return out;
+  };
+  EXPECT_EQ(states()["blur-1"], "complete");
+  EXPECT_EQ(states()["mix-half"], "complete");
+
+  // A counterfactual image the draw did not take: nothing changes.
+  const auto drawn = store::FeatureStore::open_read(store("mix-half")).read_ids();
+  int unused = 0;
+  while (std::find(drawn.begin(), drawn.end(), fmt::format("{:04d}.png", unused)) != drawn.end())
+    ++unused;
+  fs::copy_file(cifar(300), dir_ / "cf" / fmt::format("{:04d}.png", unused),
+                fs::copy_options::overwrite_existing);
+  EXPECT_EQ(states()["mix-half"], "complete");
+  // The first image of the set is a counterfactual (they come first): its change makes it stale.
+  fs::copy_file(cifar(301), dir_ / "cf" / drawn[0], fs::copy_options::overwrite_existing);
+  EXPECT_EQ(states()["mix-half"], "stale");
+  EXPECT_EQ(states()["blur-1"], "complete");
+  // Another label image: the region's store is stale.
+  write_png(dir_ / "labels" / "0005.png", label_image(6));
+  EXPECT_EQ(states()["blur-1"], "stale");
+  r = run_gensweep({"run", "job.toml", "--quiet"}, 0, dir_.path());
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("attribute 'dataset_fingerprint'"), std::string::npos) << r.err;
+}
+
 TEST_F(MixtureRegion, LabelImageOfAnotherSizeFailsThatImageOnly) {
   write_png(dir_ / "labels" / "0007.png", label_image(7, 16));
   write_job(R"(
