@@ -23,7 +23,8 @@ constexpr const char* kRenderHelp =
 
 Writes the images of the job's dataset DATASET as PNG files into DIR, as the backbones receive
 them before their own preprocessing: decoded as PIL's convert('RGB') does, with a derived
-dataset's distortion (blur, noise, JPEG, corruption, ...) applied with its seed. Files are named
+dataset's distortion (blur, noise, JPEG, corruption, ...) applied with its seed (inside its region
+when it has one), a mixture's images in the order drawn. Files are named
 ROW-ID.png (ROW the image's position in the dataset, zero-padded; ID its id without an image
 extension, characters other than letters, digits, '.', '-' and '_' replaced by '_');
 DIR/ids.csv maps row, id and file.

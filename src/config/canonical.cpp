@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "gensweep/config/toml_text.h"
 #include "gensweep/core/sha256.h"
 
@@ -119,6 +121,23 @@ void write_dataset(Writer& w, const DatasetConfig& dataset) {
     w.line("base", toml_quote(derived->base));
     w.line("distortion", distortion_table(derived->distortion));
     w.line("seed", static_cast<std::int64_t>(derived->seed));
+    // Written only when there is one, so the hash of every job without regions stays as it was.
+    // Values are a set: sorted, so [2, 1] and [1, 2] are one job.
+    if (derived->region) {
+      std::vector<int> sorted = derived->region->values;
+      std::sort(sorted.begin(), sorted.end());
+      std::string values;
+      for (std::size_t i = 0; i < sorted.size(); ++i)
+        values += fmt::format("{}{}", i ? ", " : "", sorted[i]);
+      w.line("region", fmt::format("{{ mask = {}, values = [{}] }}",
+                                   toml_quote(derived->region->mask), values));
+    }
+  } else if (const auto* mixture = std::get_if<MixtureSource>(&dataset.source)) {
+    w.line("base", toml_quote(mixture->base));
+    w.line("counterfactual", toml_quote(mixture->counterfactual));
+    w.line("proportion", format_double(mixture->proportion));
+    w.line("size", mixture->size);
+    w.line("seed", static_cast<std::int64_t>(mixture->seed));
   } else if (const auto* features = std::get_if<FeaturesSource>(&dataset.source)) {
     std::string path = features->file.string();
     if (features->format == FeaturesFormat::kHdf5) path += ":" + features->hdf5_dataset;

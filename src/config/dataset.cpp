@@ -75,6 +75,15 @@ const std::string* DatasetConfig::given_backbone() const {
   return nullptr;
 }
 
+std::vector<std::string> DatasetConfig::ingredients() const {
+  if (const auto* d = std::get_if<DerivedSource>(&source)) {
+    if (d->region) return {d->base, d->region->mask};
+    return {d->base};
+  }
+  if (const auto* m = std::get_if<MixtureSource>(&source)) return {m->base, m->counterfactual};
+  return {};
+}
+
 std::string_view source_name(const DatasetSource& source) {
   return std::visit([](const auto& s) { return s.kName; }, source);
 }

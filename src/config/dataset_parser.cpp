@@ -1,6 +1,7 @@
 // [[datasets]] tables to DatasetConfig. Cross-references (bases, backbones) are checked later in
 // job_loader.cpp, once every dataset and backbone is known.
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -14,13 +15,15 @@ namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-constexpr std::array<std::string_view, 8> kSources = {
-    FolderSource::kName, DerivedSource::kName, FeaturesSource::kName, StatisticsSource::kName,
-    ZipSource::kName,    TarSource::kName,     NpzSource::kName,      Hdf5ImagesSource::kName};
+constexpr std::array<std::string_view, 9> kSources = {
+    FolderSource::kName,     DerivedSource::kName,    FeaturesSource::kName,
+    StatisticsSource::kName, ZipSource::kName,        TarSource::kName,
+    NpzSource::kName,        Hdf5ImagesSource::kName, MixtureSource::kName};
 // Every key a dataset table may hold, whatever its source.
-constexpr std::array<std::string_view, 16> kAllDatasetKeys = {
-    "id",       "source", "path",   "offset", "limit", "base", "distortion", "seed",
-    "backbone", "entry",  "shards", "field",  "files", "file", "dataset",    "layout"};
+constexpr std::array<std::string_view, 20> kAllDatasetKeys = {
+    "id",      "source",   "path",   "offset",         "limit",      "base",  "distortion",
+    "seed",    "backbone", "entry",  "shards",         "field",      "files", "file",
+    "dataset", "layout",   "region", "counterfactual", "proportion", "size"};
 constexpr std::array<std::string_view, 2> kLayouts = {"NHWC", "NCHW"};
 constexpr std::array<std::string_view, 5> kDistortionKinds = {
     GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind, Corruption::kKind};
@@ -95,19 +98,63 @@ FolderSource parse_folder(TableReader& table, const LoadOptions& options) {
   return folder;
 }
 
+// A key naming another dataset: remembered where it was written, for the cross-checks.
+std::string dataset_reference(const Value& value, DatasetRefs& refs) {
+  std::string id = value.as_string();
+  if (refs.ref_path.empty()) {
+    refs.ref_path = value.path();
+    refs.ref_where = value.where();
+  }
+  refs.datasets.push_back({id, value.path(), value.where()});
+  return id;
+}
+
+// region = { mask = "labels", values = [1, 2] }
+Region parse_region(const Value& value, DatasetRefs& refs) {
+  TableReader table = value.as_table();
+  static constexpr std::array<std::string_view, 2> kKeys = {"mask", "values"};
+  table.check_keys(kKeys);
+  Region region;
+  region.mask = dataset_reference(table.require("mask"), refs);
+  const Value values = table.require("values");
+  const std::vector<Value> items = values.as_array("an array of label values");
+  if (items.empty()) values.fail("expected at least one label value, got an empty array");
+  for (const Value& item : items) {
+    const int label = static_cast<int>(item.as_int(0, 255));
+    if (std::find(region.values.begin(), region.values.end(), label) != region.values.end())
+      item.fail(fmt::format("label value {} is listed twice", label));
+    region.values.push_back(label);
+  }
+  return region;
+}
+
 DerivedSource parse_derived(TableReader& table, DatasetRefs& refs) {
-  static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "base", "distortion",
-                                                            "seed"};
+  static constexpr std::array<std::string_view, 6> kKeys = {"id",         "source", "base",
+                                                            "distortion", "seed",   "region"};
   table.check_keys(kKeys, "source \"derived\"");
   DerivedSource derived;
-  const Value base = table.require("base");
-  derived.base = base.as_string();
-  refs.ref_path = base.path();
-  refs.ref_where = base.where();
+  derived.base = dataset_reference(table.require("base"), refs);
   derived.distortion = parse_distortion(table.require("distortion"));
   if (auto seed = table.get("seed"))
     derived.seed = static_cast<std::uint64_t>(seed->as_int(0, kInt64Max));
+  if (auto region = table.get("region")) derived.region = parse_region(*region, refs);
   return derived;
+}
+
+// The draw itself (which ids, which from where) is made when the job is planned, where the
+// datasets' images are listed (pipeline/mixture_draw.h); here only the keys are read.
+MixtureSource parse_mixture(TableReader& table, DatasetRefs& refs) {
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "id", "source", "base", "counterfactual", "proportion", "size", "seed"};
+  table.check_keys(kKeys, "source \"mixture\"");
+  MixtureSource mixture;
+  mixture.base = dataset_reference(table.require("base"), refs);
+  mixture.counterfactual = dataset_reference(table.require("counterfactual"), refs);
+  mixture.proportion = table.require("proportion").as_number_in(0.0, 1.0);
+  mixture.size = table.require("size").as_int(1, kInt64Max);
+  if (auto seed = table.get("seed"))
+    mixture.seed = static_cast<std::uint64_t>(seed->as_int(0, kInt64Max));
+  return mixture;
 }
 
 FeaturesSource parse_features(TableReader& table, const LoadOptions& options, DatasetRefs& refs) {
@@ -293,8 +340,11 @@ DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, Data
     case 6:
       dataset.source = parse_npz(table, options);
       break;
-    default:
+    case 7:
       dataset.source = parse_hdf5_images(table, options);
+      break;
+    default:
+      dataset.source = parse_mixture(table, refs);
       break;
   }
   return dataset;

@@ -263,18 +263,19 @@ class JobParser {
     const auto& datasets = job_.datasets;
     for (std::size_t i = 0; i < datasets.size(); ++i) {
       const DatasetRefs& refs = refs_[i];
-      if (const auto* derived = std::get_if<DerivedSource>(&datasets[i].source)) {
-        const DatasetConfig* base = find(datasets, derived->base);
-        if (!base)
-          fail_ref(refs,
-                   fmt::format("unknown dataset \"{}\"{}", derived->base,
-                               suggestion_suffix(derived->base, ids_of(datasets), "datasets")));
-        if (!base->has_images())
-          fail_ref(refs, fmt::format("dataset \"{}\" is a features dataset; a derived dataset "
-                                     "needs an image dataset as "
-                                     "its base",
-                                     base->id));
-      } else if (const auto* features = std::get_if<FeaturesSource>(&datasets[i].source)) {
+      for (const auto& ref : refs.datasets) {
+        const DatasetConfig* ingredient = find(datasets, ref.id);
+        if (!ingredient)
+          fail_at(ref.where, ref.path,
+                  fmt::format("unknown dataset \"{}\"{}", ref.id,
+                              suggestion_suffix(ref.id, ids_of(datasets), "datasets")));
+        if (!ingredient->has_images())
+          fail_at(ref.where, ref.path,
+                  fmt::format("dataset \"{}\" is a {} dataset; {}", ingredient->id,
+                              source_name(ingredient->source),
+                              needs_images_text(datasets[i], ref.path)));
+      }
+      if (const auto* features = std::get_if<FeaturesSource>(&datasets[i].source)) {
         const BackboneConfig* backbone = find(job_.backbones, features->backbone);
         if (!backbone)
           fail_ref(refs, fmt::format("unknown backbone \"{}\"{}", features->backbone,
@@ -294,24 +295,53 @@ class JobParser {
                                                        "backbones")));
       }
     }
-    // Every base exists now; follow each chain. A chain that comes back to where it started is a
-    // cycle, reported at the first of its datasets in file order.
+    // Every ingredient exists now; follow every path of ingredients from each dataset. A path that
+    // comes back to where it started is a cycle, reported at the first of its datasets in file
+    // order, at the key that starts it.
     for (std::size_t i = 0; i < datasets.size(); ++i) {
       std::vector<std::string> chain = {datasets[i].id};
-      const DatasetConfig* current = &datasets[i];
-      while (const auto* derived = std::get_if<DerivedSource>(&current->source)) {
-        chain.push_back(derived->base);
-        if (derived->base == datasets[i].id) {
-          std::vector<std::string> quoted;
-          for (const auto& id : chain)
-            quoted.push_back(fmt::format("\"{}\"", id));
-          fail_at(refs_[i].ref_where, refs_[i].ref_path,
-                  fmt::format("derived datasets form a cycle: {}", join(quoted, " -> ")));
+      std::vector<std::string> visited;
+      for (const auto& key : refs_[i].datasets) {
+        if (!find_way_back(datasets[i].id, key.id, chain, visited)) continue;
+        std::vector<std::string> quoted;
+        // "derived datasets form a cycle" when every step is a derived dataset's base, as before
+        // mixtures and regions existed.
+        bool all_derived = true;
+        for (std::size_t c = 0; c < chain.size(); ++c) {
+          quoted.push_back(fmt::format("\"{}\"", chain[c]));
+          if (c + 1 == chain.size()) break;
+          const auto* derived = std::get_if<DerivedSource>(&find(datasets, chain[c])->source);
+          all_derived = all_derived && derived && derived->base == chain[c + 1];
         }
-        if (chain.size() > datasets.size() + 1) break;  // a cycle further down: reported there
-        current = find(datasets, derived->base);
+        fail_at(key.where, key.path,
+                fmt::format("{}datasets form a cycle: {}", all_derived ? "derived " : "",
+                            join(quoted, " -> ")));
       }
     }
+  }
+
+  // Whether `target` is reachable from `from` through ingredients; when it is, `chain` ends with
+  // the path taken (from ... target). `visited` keeps datasets already explored without success.
+  bool find_way_back(const std::string& target, const std::string& from,
+                     std::vector<std::string>& chain, std::vector<std::string>& visited) const {
+    chain.push_back(from);
+    if (from == target) return true;
+    if (std::find(visited.begin(), visited.end(), from) == visited.end()) {
+      visited.push_back(from);
+      for (const auto& next : find(job_.datasets, from)->ingredients())
+        if (find_way_back(target, next, chain, visited)) return true;
+    }
+    chain.pop_back();
+    return false;
+  }
+
+  // What a key naming an image dataset needs, for "dataset "x" is a features dataset; ...".
+  static std::string needs_images_text(const DatasetConfig& dataset, const std::string& key_path) {
+    if (key_path.ends_with(".region.mask"))
+      return "a region's mask needs an image dataset of label images";
+    if (std::holds_alternative<MixtureSource>(dataset.source))
+      return "a mixture needs image datasets as its base and counterfactual";
+    return "a derived dataset needs an image dataset as its base";
   }
 
   void parse_comparison(TableReader& table) {

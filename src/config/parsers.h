@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gensweep/config/backbone.h"
 #include "gensweep/config/dataset.h"
@@ -19,8 +20,16 @@ namespace gensweep::config::detail {
 // backbone is known.
 struct DatasetRefs {
   SourceLocation id_where;
-  std::string ref_path;  // "datasets[i].base" or "datasets[i].backbone"; empty for folders
+  // The first reference: "datasets[i].base" or "datasets[i].backbone"; empty for folders.
+  std::string ref_path;
   SourceLocation ref_where;
+  // Every key naming another dataset (base, region.mask, counterfactual), in file order.
+  struct DatasetReference {
+    std::string id;
+    std::string path;  // "datasets[i].region.mask"
+    SourceLocation where;
+  };
+  std::vector<DatasetReference> datasets;
 };
 
 DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs);

@@ -132,6 +132,16 @@ double Value::as_positive() const {
   return v;
 }
 
+double Value::as_number_in(double lo, double hi) const {
+  if (!node_->is_number()) fail_type("a number");
+  const double v = node_->is_integer() ? static_cast<double>(node_->as_integer()->get())
+                                       : node_->as_floating_point()->get();
+  // Written so NaN fails too.
+  if (!(v >= lo && v <= hi))
+    fail(fmt::format("expected a number in {}..{}, got {}", lo, hi, got_text()));
+  return v;
+}
+
 std::filesystem::path resolve_path(const std::filesystem::path& base_dir, std::string_view text) {
   std::filesystem::path path(text);
   if (path.is_relative()) path = base_dir / path;

@@ -65,6 +65,8 @@ class Value {
   double as_finite() const;
   // An integer or float > 0; NaN and infinities are refused.
   double as_positive() const;
+  // An integer or float in lo..hi (bounds included); NaN is refused.
+  double as_number_in(double lo, double hi) const;
   // A non-empty string, made absolute against the directory of the file it came from.
   std::filesystem::path as_path() const;
   // One of `choices`, returned as its index; otherwise "unknown <what> ..." with a suggestion.

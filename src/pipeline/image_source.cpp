@@ -4,6 +4,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/sha256.h"
+#include "source_composition.h"
 
 namespace gensweep::pipeline {
 namespace {
@@ -113,7 +114,11 @@ std::shared_ptr<ImageSource> make_folder_source(const std::filesystem::path& roo
 }
 
 std::shared_ptr<ImageSource> make_derived_source(std::shared_ptr<ImageSource> base,
-                                                 std::string base_id, io::Distortion distortion) {
+                                                 std::string base_id, io::Distortion distortion,
+                                                 std::optional<LabelRegion> region) {
+  if (region)
+    return detail::make_region_source(std::move(base), std::move(base_id), distortion,
+                                      std::move(*region));
   return std::make_shared<DerivedSource>(std::move(base), std::move(base_id), distortion);
 }
 

@@ -150,6 +150,18 @@ std::optional<features::BackboneOptions> to_backbone_options(const config::Backb
       b.where.str(), b.id, b.kind()));
 }
 
+// Runs `make` (building a dataset's image source from its ingredients) with "dataset "ID": " before
+// the message of a DataError it throws (an id without its image, a size too large), so the
+// message says which dataset of the job is wrong.
+template <typename Make>
+std::shared_ptr<ImageSource> with_dataset_named(const std::string& id, Make&& make) {
+  try {
+    return make();
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("dataset \"{}\": {}", id, e.what()));
+  }
+}
+
 }  // namespace
 
 Plan make_plan(const config::Job& job) {
@@ -188,7 +200,21 @@ Plan make_plan(const config::Job& job) {
                            h->limit.value_or(-1));
     } else if (const auto* v = std::get_if<config::DerivedSource>(&d.source)) {
       const io::Distortion distortion = to_io_distortion(v->distortion, v->seed);
-      s = make_derived_source(source_of(config::find_dataset(job, v->base)), v->base, distortion);
+      std::optional<LabelRegion> region;
+      if (v->region)
+        region = LabelRegion{source_of(config::find_dataset(job, v->region->mask)), v->region->mask,
+                             v->region->values};
+      s = with_dataset_named(d.id, [&] {
+        return make_derived_source(source_of(config::find_dataset(job, v->base)), v->base,
+                                   distortion, std::move(region));
+      });
+    } else if (const auto* m = std::get_if<config::MixtureSource>(&d.source)) {
+      auto base = source_of(config::find_dataset(job, m->base));
+      auto counterfactual = source_of(config::find_dataset(job, m->counterfactual));
+      s = with_dataset_named(d.id, [&] {
+        return make_mixture_source(std::move(base), m->base, std::move(counterfactual),
+                                   m->counterfactual, m->proportion, m->size, m->seed);
+      });
     }
     sources[d.id] = s;
     return s;

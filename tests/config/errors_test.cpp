@@ -437,7 +437,7 @@ TEST_F(ErrorsTest, UnknownChoices) {
   EXPECT_EQ(error_of(minimal_plus("[[datasets]]\nid = \"c\"\nsource = \"archive\"\n")),
             at(25, 10,
                "datasets[2].source: unknown source \"archive\" (known sources: folder, "
-               "derived, features, statistics, zip, tar, npz, hdf5)"));
+               "derived, features, statistics, zip, tar, npz, hdf5, mixture)"));
   EXPECT_EQ(error_of(minimal_plus("[[backbones]]\nid = \"b\"\nkind = \"random_cnn\"\n")),
             at(25, 8,
                "backbones[1].kind: unknown backbone kind \"random_cnn\" (did you mean "

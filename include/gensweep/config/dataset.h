@@ -62,12 +62,30 @@ struct Hdf5ImagesSource {
   std::optional<std::int64_t> limit;        // >= 1, as for folders
 };
 
+// Where a derived dataset's distortion applies: only the pixels whose label is among `values` in
+// the label image of `mask` with the same id; elsewhere the base image is kept.
+struct Region {
+  std::string mask;         // required: id of an image dataset of label images (ids as the base's)
+  std::vector<int> values;  // required, non-empty, each 0..255, no repeats
+};
+
 // source = "derived": the images of another image dataset with a distortion applied.
 struct DerivedSource {
   static constexpr std::string_view kName = "derived";
-  std::string base;        // required: id of a folder or derived dataset (no cycles)
-  Distortion distortion;   // required
-  std::uint64_t seed = 0;  // 0..2^63-1: seeds the random part of the distortion (if any)
+  std::string base;              // required: id of an image dataset (no cycles)
+  Distortion distortion;         // required
+  std::uint64_t seed = 0;        // 0..2^63-1: seeds the random part of the distortion (if any)
+  std::optional<Region> region;  // TOML: region = { mask = "labels", values = [1, 2] }
+};
+
+// source = "mixture": a set drawn from two image datasets whose images correspond by id.
+struct MixtureSource {
+  static constexpr std::string_view kName = "mixture";
+  std::string base;            // required: id of an image dataset
+  std::string counterfactual;  // required: id of an image dataset with an image for each base id
+  double proportion = 0;       // required, 0..1: share of the set taken from `counterfactual`
+  std::int64_t size = 0;       // required, >= 1 (<= number of base images)
+  std::uint64_t seed = 0;      // 0..2^63-1: which draw
 };
 
 // source = "features": features extracted elsewhere, for an `external` backbone.
@@ -90,8 +108,9 @@ struct StatisticsSource {
   std::string entry;           // which set, where a file holds several ("sfid", "fd_dinov2")
 };
 
-using DatasetSource = std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource,
-                                   ZipSource, TarSource, NpzSource, Hdf5ImagesSource>;
+using DatasetSource =
+    std::variant<FolderSource, DerivedSource, FeaturesSource, StatisticsSource, ZipSource,
+                 TarSource, NpzSource, Hdf5ImagesSource, MixtureSource>;
 
 struct DatasetConfig {
   std::string id;  // a valid name, unique among datasets
@@ -106,9 +125,12 @@ struct DatasetConfig {
   }
   // The backbone whose features or statistics a dataset gives (null for image datasets).
   const std::string* given_backbone() const;
+  // The other datasets this one is made from, in the order its keys list them: a derived
+  // dataset's base (and region mask), a mixture's base and counterfactual.
+  std::vector<std::string> ingredients() const;
 };
 
-// "folder", "derived", "features", "statistics", "zip", "tar", "npz" or "hdf5".
+// "folder", "derived", "features", "statistics", "zip", "tar", "npz", "hdf5" or "mixture".
 std::string_view source_name(const DatasetSource& source);
 // "NHWC" or "NCHW".
 std::string_view pixel_layout_name(PixelLayout layout);

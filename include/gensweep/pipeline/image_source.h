@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,34 @@ std::shared_ptr<ImageSource> make_npz_source(const std::vector<std::filesystem::
 std::shared_ptr<ImageSource> make_hdf5_source(const std::filesystem::path& file,
                                               const std::string& dataset, bool channels_last,
                                               std::int64_t offset, std::int64_t limit);
+// Where a derived dataset's distortion applies (config::Region): the pixels whose label, in the
+// image of `labels` with the same id as the base image, is one of `values`.
+struct LabelRegion {
+  std::shared_ptr<ImageSource> labels;
+  std::string labels_id;  // the label dataset's id, for descriptions and messages
+  std::vector<int> values;
+};
+
 // Another source's images with a seeded distortion, computed on the fly (never written to disk).
+// With a region, the distortion of the whole image is kept only inside it (io/region.h); every
+// base id must have a label image (DataError naming the first that has none, when this is called:
+// at planning, before any extraction). An image whose label image fails to decode or differs in
+// size fails with a reason naming both ids (and sizes); it is recorded like a decode failure.
 std::shared_ptr<ImageSource> make_derived_source(std::shared_ptr<ImageSource> base,
-                                                 std::string base_id, io::Distortion distortion);
+                                                 std::string base_id, io::Distortion distortion,
+                                                 std::optional<LabelRegion> region = std::nullopt);
+
+// A seeded draw from two sources whose images correspond by id (config::MixtureSource; the draw is
+// pipeline/mixture_draw.h). Image i keeps its base id whichever source it is read from. Every
+// drawn base id must have an image in `counterfactual`, whatever the proportion (so that every
+// point of a proportion sweep is valid or none is): DataError naming the dataset and the id
+// otherwise, when this is called. Files are remembered in the input manifest of the base's folder;
+// counterfactual images are when they live in the same folder, and are hashed on every run
+// otherwise.
+std::shared_ptr<ImageSource> make_mixture_source(std::shared_ptr<ImageSource> base,
+                                                 std::string base_id,
+                                                 std::shared_ptr<ImageSource> counterfactual,
+                                                 std::string counterfactual_id, double proportion,
+                                                 std::int64_t size, std::uint64_t seed);
 
 }  // namespace gensweep::pipeline
