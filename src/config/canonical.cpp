@@ -202,27 +202,57 @@ void write_backbone(Writer& w, const BackboneConfig& backbone) {
   }
 }
 
+std::string level_array(const std::vector<double>& levels) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    out += fmt::format("{}{}", i ? ", " : "", level_text(levels[i]));
+  return out + "]";
+}
+
 void write_study(Writer& w, const StudyConfig& study) {
   w.out += "\n[[studies]]\n";
   w.line("id", toml_quote(study.id));
-  w.line("kind", toml_quote(StudyConfig::kKinds[0]));
+  w.line("kind", toml_quote(StudyConfig::kKinds[static_cast<std::size_t>(study.kind)]));
   w.line("reference", toml_quote(study.reference));
   w.line("base", toml_quote(study.base));
-  w.line("corruptions", string_array(study.corruptions));
-  std::string severities = "[";
-  for (std::size_t i = 0; i < study.severities.size(); ++i)
-    severities += fmt::format("{}{}", i ? ", " : "", study.severities[i]);
-  w.line("severities", severities + "]");
-  w.line("corruption_parameters",
-         toml_quote(Corruption::kParameterSets[static_cast<std::size_t>(study.parameters)]));
-  w.line("seeding", toml_quote(Corruption::kSeedings[static_cast<std::size_t>(study.seeding)]));
+  switch (study.kind) {
+    case StudyConfig::Kind::kCorruptions:
+      w.line("corruptions", string_array(study.factors));
+      w.line("severities", level_array(study.levels));
+      w.line(
+          "corruption_parameters",
+          toml_quote(
+              Corruption::kParameterSets[static_cast<std::size_t>(study.corruption_parameters)]));
+      w.line("seeding", toml_quote(Corruption::kSeedings[static_cast<std::size_t>(study.seeding)]));
+      break;
+    case StudyConfig::Kind::kMixtures:
+      w.line("counterfactuals", string_array(study.factors));
+      // Shortest round-trip text: a proportion reads back to the same double.
+      w.line("proportions", level_array(study.levels));
+      w.line("size", study.size);
+      w.line("draws", study.draws);
+      break;
+    case StudyConfig::Kind::kRegions: {
+      w.line("mask", toml_quote(study.mask));
+      w.line("distortion", distortion_table(study.distortion));
+      std::string regions = "{ ";
+      for (std::size_t r = 0; r < study.region_values.size(); ++r) {
+        std::string values = "[";
+        for (std::size_t i = 0; i < study.region_values[r].size(); ++i)
+          values += fmt::format("{}{}", i ? ", " : "", study.region_values[r][i]);
+        regions += fmt::format("{}{} = {}]", r ? ", " : "", study.factors[r], values);
+      }
+      w.line("regions", regions + " }");
+      break;
+    }
+  }
   w.line("seed", static_cast<std::int64_t>(study.seed));
   w.line("backbones", string_array(study.backbones));
   w.line("metrics", string_array(study.metrics));
-  if (study.normalise_by)
-    w.line("normalise_by",
-           fmt::format("{{ corruption = {}, severity = {} }}",
-                       toml_quote(study.normalise_by->factor), study.normalise_by->level));
+  if (study.normalise_by && study.kind != StudyConfig::Kind::kRegions)
+    w.line("normalise_by", fmt::format("{{ {} = {}, {} = {} }}", study.factor_name(),
+                                       toml_quote(study.normalise_by->factor), study.level_name(),
+                                       level_text(study.normalise_by->level)));
   for (const auto& [metric, values] : study.parameters_of_metrics) {
     for (const auto& [name, value] : values)
       w.line(fmt::format("parameters.{}.{}", metric, name), parameter_text(value));

@@ -28,6 +28,8 @@ constexpr std::array<std::string_view, 2> kLayouts = {"NHWC", "NCHW"};
 constexpr std::array<std::string_view, 5> kDistortionKinds = {
     GaussianBlur::kKind, GaussianNoise::kKind, Jpeg::kKind, ColorShift::kKind, Corruption::kKind};
 
+}  // namespace
+
 Distortion parse_distortion(const Value& value) {
   TableReader table = value.as_table();
   static constexpr std::array<std::string_view, 8> kAllKeys = {
@@ -84,6 +86,8 @@ Distortion parse_distortion(const Value& value) {
     }
   }
 }
+
+namespace {
 
 FolderSource parse_folder(TableReader& table, const LoadOptions& options) {
   static constexpr std::array<std::string_view, 5> kKeys = {"id", "source", "path", "offset",

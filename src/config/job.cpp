@@ -46,9 +46,42 @@ bool backbone_applies(const DatasetConfig& dataset, const BackboneConfig& backbo
   return !backbone.is_external();
 }
 
-std::string StudyConfig::cell_dataset_id(std::string_view study, std::string_view corruption,
-                                         int severity) {
-  return fmt::format("{}.{}.s{}", study, corruption, severity);
+std::string level_text(double level) {
+  return fmt::format("{}", level);  // shortest round trip: "3", "0.25"
+}
+
+std::string_view StudyConfig::factor_name() const {
+  switch (kind) {
+    case Kind::kMixtures:
+      return "counterfactual";
+    case Kind::kRegions:
+      return "region";
+    default:
+      return "corruption";
+  }
+}
+
+std::string_view StudyConfig::level_name() const {
+  switch (kind) {
+    case Kind::kMixtures:
+      return "proportion";
+    case Kind::kRegions:
+      return "level";
+    default:
+      return "severity";
+  }
+}
+
+std::string study_dataset_id(const StudyConfig& study, std::string_view factor, double level,
+                             int draw) {
+  switch (study.kind) {
+    case StudyConfig::Kind::kMixtures:
+      return fmt::format("{}.{}.p{}.d{}", study.id, factor, level_text(level), draw);
+    case StudyConfig::Kind::kRegions:
+      return fmt::format("{}.{}", study.id, factor);
+    default:
+      return fmt::format("{}.{}.s{}", study.id, factor, level_text(level));
+  }
 }
 
 }  // namespace gensweep::config

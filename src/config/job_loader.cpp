@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <system_error>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -376,25 +377,23 @@ class JobParser {
     job_.comparisons.push_back(std::move(comparison));
   }
 
-  // [[studies]] kind = "corruptions": checked like a comparison, then expanded into one derived
-  // dataset per (corruption, severity) and one comparison of the base and every cell against the
-  // reference. Generated ids are "<study>.<corruption>.s<severity>"; an id the job already uses
-  // is an error at the study's id.
+  // [[studies]]: checked like a comparison, then expanded into the datasets of its grid (marked
+  // with the study's id) and one comparison of them all against the reference (docs/STUDIES.md).
+  // A generated id that the job already uses is an error at the study's id.
   void parse_study(TableReader& table) {
-    static constexpr std::array<std::string_view, 13> kKeys = {"id",
-                                                               "kind",
-                                                               "reference",
-                                                               "base",
-                                                               "corruptions",
-                                                               "severities",
-                                                               "corruption_parameters",
-                                                               "seeding",
-                                                               "seed",
-                                                               "backbones",
-                                                               "metrics",
-                                                               "parameters",
-                                                               "normalise_by"};
-    table.check_keys(kKeys);
+    static constexpr std::array<std::string_view, 21> kAllKeys = {
+        "id",           "kind",
+        "reference",    "base",
+        "backbones",    "metrics",
+        "parameters",   "seed",
+        "normalise_by", "corruptions",
+        "severities",   "corruption_parameters",
+        "seeding",      "counterfactuals",
+        "proportions",  "size",
+        "draws",        "mask",
+        "distortion",   "regions",
+        "region_values"};
+    table.note_known(kAllKeys);
     StudyConfig study;
     study.where = table.where();
     const Value id = table.require("id");
@@ -403,80 +402,75 @@ class JobParser {
       if (other.id == study.id)
         id.fail(fmt::format("duplicate study id \"{}\" (first defined at {})", study.id,
                             other.where.str()));
-    table.require("kind").as_choice(StudyConfig::kKinds, "study kind", "study kinds");
+    const Value kind = table.require("kind");
+    study.kind = static_cast<StudyConfig::Kind>(
+        kind.as_choice(StudyConfig::kKinds, "study kind", "study kinds"));
+    const std::string variant =
+        fmt::format("study kind \"{}\"", StudyConfig::kKinds[static_cast<std::size_t>(study.kind)]);
+    switch (study.kind) {
+      case StudyConfig::Kind::kCorruptions: {
+        static constexpr std::array<std::string_view, 13> kKeys = {
+            "id",           "kind",        "reference",  "base",
+            "backbones",    "metrics",     "parameters", "seed",
+            "normalise_by", "corruptions", "severities", "corruption_parameters",
+            "seeding"};
+        table.check_keys(kKeys, variant);
+        break;
+      }
+      case StudyConfig::Kind::kMixtures: {
+        static constexpr std::array<std::string_view, 13> kKeys = {
+            "id",          "kind",       "reference", "base",         "backbones",
+            "metrics",     "parameters", "seed",      "normalise_by", "counterfactuals",
+            "proportions", "size",       "draws"};
+        table.check_keys(kKeys, variant);
+        break;
+      }
+      case StudyConfig::Kind::kRegions: {
+        static constexpr std::array<std::string_view, 11> kKeys = {
+            "id",         "kind", "reference", "base",       "backbones", "metrics",
+            "parameters", "seed", "mask",      "distortion", "regions"};
+        table.check_keys(kKeys, variant);
+        break;
+      }
+    }
 
     const Value reference = table.require("reference");
     const DatasetConfig& reference_dataset =
         job_.datasets[resolve(job_.datasets, reference, "dataset", "datasets")];
     study.reference = reference_dataset.id;
     const Value base = table.require("base");
-    const DatasetConfig& base_dataset =
-        job_.datasets[resolve(job_.datasets, base, "dataset", "datasets")];
-    if (!base_dataset.has_images())
-      base.fail(
-          fmt::format("dataset \"{}\" holds no images; a study corrupts the images of its base",
-                      base_dataset.id));
+    const DatasetConfig& base_dataset = image_dataset(base, "base");
     if (base_dataset.id == study.reference)
       base.fail(
-          fmt::format("dataset \"{}\" is the reference; the base is what gets corrupted and "
-                      "compared with the reference",
+          fmt::format("dataset \"{}\" is the reference; the base is what the study changes "
+                      "and compares with the reference",
                       base_dataset.id));
     study.base = base_dataset.id;
-
-    study.corruptions = parse_all_or_list(table, "corruptions", [](const Value& item) {
-      return std::string(
-          Corruption::kNames[item.as_choice(Corruption::kNames, "corruption", "corruptions")]);
-    });
-    if (study.corruptions.empty())
-      study.corruptions.assign(Corruption::kNames.begin(), Corruption::kNames.end());
-    const std::vector<std::string> severity_texts =
-        parse_all_or_list(table, "severities", [](const Value& item) {
-          return std::to_string(item.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity));
-        });
-    for (const auto& text : severity_texts)
-      study.severities.push_back(std::stoi(text));
-    if (study.severities.empty())
-      for (int s = StudyConfig::kMinSeverity; s <= StudyConfig::kMaxSeverity; ++s)
-        study.severities.push_back(s);
-    std::sort(study.severities.begin(), study.severities.end());
-
-    study.parameters = static_cast<Corruption::Parameters>(
-        table.require("corruption_parameters")
-            .as_choice(Corruption::kParameterSets, "corruption parameter set", "parameter sets"));
-    if (auto seeding = table.get("seeding"))
-      study.seeding = static_cast<Corruption::Seeding>(
-          seeding->as_choice(Corruption::kSeedings, "corruption seeding", "seedings"));
     if (auto seed = table.get("seed"))
       study.seed =
           static_cast<std::uint64_t>(seed->as_int(0, std::numeric_limits<std::int64_t>::max()));
+
+    switch (study.kind) {
+      case StudyConfig::Kind::kCorruptions:
+        parse_corruptions_grid(table, study);
+        break;
+      case StudyConfig::Kind::kMixtures:
+        parse_mixtures_grid(table, study);
+        break;
+      case StudyConfig::Kind::kRegions:
+        parse_regions_grid(table, study);
+        break;
+    }
 
     const std::vector<const DatasetConfig*> members = {&reference_dataset, &base_dataset};
     study.backbones = parse_backbones_key(table, members, "study");
     study.metrics = parse_metrics_key(table);
     if (auto parameters = table.get("parameters"))
       study.parameters_of_metrics = parse_parameters(*parameters, study.metrics);
+    if (auto normalise = table.get("normalise_by")) parse_normalise_by(*normalise, study);
+    if (study.kind == StudyConfig::Kind::kRegions)
+      study.normalise_by = StudyReferenceCell{std::string(StudyConfig::kWholeImage), 1};
 
-    if (auto normalise = table.get("normalise_by")) {
-      TableReader cell = normalise->as_table();
-      static constexpr std::array<std::string_view, 2> kCellKeys = {"corruption", "severity"};
-      cell.check_keys(kCellKeys);
-      const Value corruption = cell.require("corruption");
-      const std::string name = corruption.as_string();
-      if (std::find(study.corruptions.begin(), study.corruptions.end(), name) ==
-          study.corruptions.end())
-        corruption.fail(fmt::format("corruption \"{}\" is not among the study's corruptions{}",
-                                    name,
-                                    suggestion_suffix(name, study.corruptions, "corruptions")));
-      const Value severity = cell.require("severity");
-      const int level =
-          static_cast<int>(severity.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity));
-      if (std::find(study.severities.begin(), study.severities.end(), level) ==
-          study.severities.end())
-        severity.fail(fmt::format("severity {} is not among the study's severities", level));
-      study.normalise_by = StudyReferenceCell{name, level};
-    }
-
-    // The grid: the base as level 0, then every corruption at every severity.
     ComparisonConfig comparison;
     comparison.reference = study.reference;
     comparison.backbones = study.backbones;
@@ -484,30 +478,186 @@ class JobParser {
     comparison.parameters = study.parameters_of_metrics;
     comparison.where = study.where;
     comparison.study = study.id;
-    study.cells.push_back({std::string(StudyCell::kBaseFactor), 0, study.base});
-    comparison.evaluated.push_back(study.base);
-    for (const std::string& name : study.corruptions) {
-      for (int severity : study.severities) {
-        DatasetConfig dataset;
-        dataset.id = StudyConfig::cell_dataset_id(study.id, name, severity);
-        if (const DatasetConfig* taken = find(job_.datasets, dataset.id))
-          id.fail(fmt::format("study \"{}\" would define dataset \"{}\", which {} already defines",
-                              study.id, dataset.id, taken->where.str()));
-        Corruption corruption;
-        corruption.name = name;
-        corruption.severity = severity;
-        corruption.parameters = study.parameters;
-        corruption.seeding = study.seeding;
-        dataset.source = DerivedSource{study.base, corruption, study.seed};
-        dataset.where = study.where;
-        dataset.study = study.id;
-        study.cells.push_back({name, severity, dataset.id});
-        comparison.evaluated.push_back(dataset.id);
-        job_.datasets.push_back(std::move(dataset));
-      }
+    for (DatasetConfig& dataset : generate_datasets(study)) {
+      if (const DatasetConfig* taken = find(job_.datasets, dataset.id))
+        id.fail(fmt::format("study \"{}\" would define dataset \"{}\", which {} already defines",
+                            study.id, dataset.id, taken->where.str()));
+      job_.datasets.push_back(std::move(dataset));
     }
+    for (const StudyCell& cell : study.cells)
+      comparison.evaluated.push_back(cell.dataset);
     job_.comparisons.push_back(std::move(comparison));
     job_.studies.push_back(std::move(study));
+  }
+
+  // The dataset `value` names, which must hold images (`role` says what it is for).
+  const DatasetConfig& image_dataset(const Value& value, std::string_view role) const {
+    const DatasetConfig& dataset =
+        job_.datasets[resolve(job_.datasets, value, "dataset", "datasets")];
+    if (!dataset.has_images())
+      value.fail(
+          fmt::format("dataset \"{}\" holds no images; a study's {} must", dataset.id, role));
+    return dataset;
+  }
+
+  void parse_corruptions_grid(TableReader& table, StudyConfig& study) {
+    study.factors = parse_all_or_list(table, "corruptions", [](const Value& item) {
+      return std::string(
+          Corruption::kNames[item.as_choice(Corruption::kNames, "corruption", "corruptions")]);
+    });
+    if (study.factors.empty())
+      study.factors.assign(Corruption::kNames.begin(), Corruption::kNames.end());
+    for (const auto& text : parse_all_or_list(table, "severities", [](const Value& item) {
+           return std::to_string(item.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity));
+         }))
+      study.levels.push_back(std::stoi(text));
+    if (study.levels.empty())
+      for (int s = StudyConfig::kMinSeverity; s <= StudyConfig::kMaxSeverity; ++s)
+        study.levels.push_back(s);
+    std::sort(study.levels.begin(), study.levels.end());
+    study.corruption_parameters = static_cast<Corruption::Parameters>(
+        table.require("corruption_parameters")
+            .as_choice(Corruption::kParameterSets, "corruption parameter set", "parameter sets"));
+    if (auto seeding = table.get("seeding"))
+      study.seeding = static_cast<Corruption::Seeding>(
+          seeding->as_choice(Corruption::kSeedings, "corruption seeding", "seedings"));
+    study.cells.push_back({std::string(StudyCell::kBaseFactor), 0, 0, study.base});
+  }
+
+  void parse_mixtures_grid(TableReader& table, StudyConfig& study) {
+    const Value counterfactuals = table.require("counterfactuals");
+    const std::vector<Value> items = counterfactuals.as_array();
+    if (items.empty()) counterfactuals.fail("expected at least one dataset id");
+    for (const Value& item : items) {
+      const DatasetConfig& dataset = image_dataset(item, "counterfactuals");
+      if (dataset.id == study.base)
+        item.fail(
+            fmt::format("dataset \"{}\" is the base; counterfactuals are other images of "
+                        "the base's ids",
+                        dataset.id));
+      check_not_listed(study.factors, item, "dataset");
+      study.factors.push_back(dataset.id);
+    }
+    const Value proportions = table.require("proportions");
+    const std::vector<Value> levels = proportions.as_array();
+    if (levels.empty()) proportions.fail("expected at least one proportion");
+    for (const Value& item : levels) {
+      const double p = item.as_number_in(0.0, 1.0);
+      if (std::find(study.levels.begin(), study.levels.end(), p) != study.levels.end())
+        item.fail(fmt::format("proportion {} is listed twice", level_text(p)));
+      study.levels.push_back(p);
+    }
+    std::sort(study.levels.begin(), study.levels.end());
+    study.size = table.require("size").as_int(1, std::numeric_limits<std::int64_t>::max());
+    if (auto draws = table.get("draws"))
+      study.draws = static_cast<int>(draws->as_int(1, StudyConfig::kMaxDraws));
+  }
+
+  void parse_regions_grid(TableReader& table, StudyConfig& study) {
+    const Value mask = table.require("mask");
+    study.mask = image_dataset(mask, "mask").id;
+    if (study.mask == study.base) mask.fail("the mask is the base; it must hold label images");
+    study.distortion = parse_distortion(table.require("distortion"));
+    const Value regions = table.require("regions");
+    TableReader reader = regions.as_table();
+    // toml++ keeps a table's keys sorted; the tables keep the file's order.
+    std::vector<std::pair<std::string, Value>> named;
+    for (auto&& [key, node] : *regions.node().as_table())
+      named.emplace_back(std::string(key.str()), *reader.get(key.str()));
+    std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) {
+      const SourceLocation x = a.second.where(), y = b.second.where();
+      return std::tie(x.line, x.column) < std::tie(y.line, y.column);
+    });
+    if (named.empty()) regions.fail("expected at least one region: name = [label values]");
+    for (auto& [name, value] : named) {
+      if (!is_valid_name(name) || name == StudyConfig::kWholeImage)
+        value.fail(
+            fmt::format("\"{}\" cannot name a region: lowercase letters, digits, '_', '.', '-', "
+                        "starting with a "
+                        "letter or digit, and not \"{}\" (the whole image)",
+                        name, StudyConfig::kWholeImage));
+      const std::vector<Value> labels = value.as_array();
+      if (labels.empty()) value.fail("expected at least one label value");
+      std::vector<int> values;
+      for (const Value& label : labels) {
+        const int v = static_cast<int>(label.as_int(0, 255));
+        if (std::find(values.begin(), values.end(), v) != values.end())
+          label.fail(fmt::format("label {} is listed twice", v));
+        values.push_back(v);
+      }
+      study.factors.push_back(name);
+      study.region_values.push_back(std::move(values));
+    }
+    study.factors.emplace_back(StudyConfig::kWholeImage);
+    study.levels = {1};
+  }
+
+  // normalise_by = { <factor name> = "...", <level name> = x }: a cell of the grid.
+  void parse_normalise_by(const Value& value, StudyConfig& study) {
+    TableReader cell = value.as_table();
+    const std::array<std::string_view, 2> keys = {study.factor_name(), study.level_name()};
+    cell.check_keys(keys);
+    const Value factor = cell.require(study.factor_name());
+    const std::string name = factor.as_string();
+    if (std::find(study.factors.begin(), study.factors.end(), name) == study.factors.end())
+      factor.fail(fmt::format("{} \"{}\" is not among the study's {}s{}", study.factor_name(), name,
+                              study.factor_name(),
+                              suggestion_suffix(name, study.factors, "factors")));
+    const Value level = cell.require(study.level_name());
+    const double x = study.kind == StudyConfig::Kind::kCorruptions
+                         ? static_cast<double>(
+                               level.as_int(StudyConfig::kMinSeverity, StudyConfig::kMaxSeverity))
+                         : level.as_number_in(0.0, 1.0);
+    if (std::find(study.levels.begin(), study.levels.end(), x) == study.levels.end())
+      level.fail(fmt::format(
+          "{} {} is not among the study's {}", study.level_name(), level_text(x),
+          study.kind == StudyConfig::Kind::kCorruptions ? "severities" : "proportions"));
+    study.normalise_by = StudyReferenceCell{name, x};
+  }
+
+  // The datasets of the study's grid, and its cells (after any the grid parser put first).
+  static std::vector<DatasetConfig> generate_datasets(StudyConfig& study) {
+    std::vector<DatasetConfig> out;
+    auto add = [&](const std::string& factor, double level, int draw, DatasetSource source) {
+      DatasetConfig dataset;
+      dataset.id = study_dataset_id(study, factor, level, draw);
+      dataset.source = std::move(source);
+      dataset.where = study.where;
+      dataset.study = study.id;
+      study.cells.push_back({factor, level, draw, dataset.id});
+      out.push_back(std::move(dataset));
+    };
+    switch (study.kind) {
+      case StudyConfig::Kind::kCorruptions:
+        for (const std::string& name : study.factors) {
+          for (double severity : study.levels) {
+            Corruption corruption;
+            corruption.name = name;
+            corruption.severity = static_cast<int>(severity);
+            corruption.parameters = study.corruption_parameters;
+            corruption.seeding = study.seeding;
+            add(name, severity, 0, DerivedSource{study.base, corruption, study.seed, std::nullopt});
+          }
+        }
+        break;
+      case StudyConfig::Kind::kMixtures:
+        for (const std::string& counterfactual : study.factors)
+          for (double proportion : study.levels)
+            for (int draw = 0; draw < study.draws; ++draw)
+              add(counterfactual, proportion, draw,
+                  MixtureSource{study.base, counterfactual, proportion, study.size,
+                                study.seed + static_cast<std::uint64_t>(draw)});
+        break;
+      case StudyConfig::Kind::kRegions:
+        for (std::size_t r = 0; r < study.factors.size(); ++r) {
+          std::optional<Region> region;
+          if (r < study.region_values.size()) region = Region{study.mask, study.region_values[r]};
+          add(study.factors[r], 1, 0,
+              DerivedSource{study.base, study.distortion, study.seed, std::move(region)});
+        }
+        break;
+    }
+    return out;
   }
 
   // `key = "all"` (returns nothing: the caller fills in everything) or a non-empty list without

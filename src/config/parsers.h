@@ -32,6 +32,9 @@ struct DatasetRefs {
   std::vector<DatasetReference> datasets;
 };
 
+// A `distortion = { kind = ... }` table (derived datasets, regions studies).
+Distortion parse_distortion(const Value& value);
+
 DatasetConfig parse_dataset(TableReader& table, const LoadOptions& options, DatasetRefs& refs);
 
 // The presets file, parsed on first use (a job that names no preset never reads it).

@@ -282,15 +282,17 @@ Plan make_plan(const config::Job& job) {
   for (const auto& study : job.studies) {
     StudyPlan sp;
     sp.id = study.id;
-    sp.kind = std::string(config::StudyConfig::kKinds[0]);
+    sp.kind = std::string(config::StudyConfig::kKinds[static_cast<std::size_t>(study.kind)]);
+    sp.factor_name = std::string(study.factor_name());
+    sp.level_name = std::string(study.level_name());
     sp.reference = study.reference;
     sp.base = study.base;
-    sp.factors = study.corruptions;
-    sp.levels = study.severities;
+    sp.factors = study.factors;
+    sp.levels = study.levels;
     sp.backbones = study.backbones;
     sp.metrics = study.metrics;
     for (const auto& cell : study.cells)
-      sp.cells.push_back({cell.factor, cell.level, cell.dataset});
+      sp.cells.push_back({cell.factor, cell.level, cell.draw, cell.dataset});
     if (study.normalise_by)
       sp.normalise_by = std::make_pair(study.normalise_by->factor, study.normalise_by->level);
     plan.studies.push_back(std::move(sp));

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <tuple>
 
 #include "gensweep/metrics/rank_agreement.h"
@@ -32,6 +33,53 @@ double lookup(const std::map<EntryKey, double>& values, const std::string& datas
   return it == values.end() ? kNaN : it->second;
 }
 
+// The cells of one (factor, level), every draw: the datasets whose entries a value averages.
+struct GridPoint {
+  std::string factor;
+  double level = 0;
+  std::vector<std::string> datasets;  // draw order
+};
+
+std::vector<GridPoint> grid_points(const StudyPlan& study) {
+  std::vector<GridPoint> points;
+  for (const auto& cell : study.cells) {
+    auto it = std::find_if(points.begin(), points.end(), [&](const GridPoint& p) {
+      return p.factor == cell.factor && p.level == cell.level;
+    });
+    if (it == points.end()) {
+      points.push_back({cell.factor, cell.level, {}});
+      it = points.end() - 1;
+    }
+    it->datasets.push_back(cell.dataset);
+  }
+  return points;
+}
+
+// Mean over the draws' entries (NaN when one is missing) and their sample standard deviation.
+struct Summary {
+  double mean = kNaN;
+  std::optional<double> std;
+};
+
+Summary summarise(const std::map<EntryKey, double>& values, const GridPoint& point,
+                  const std::string& backbone, const std::string& metric) {
+  std::vector<double> xs;
+  for (const auto& dataset : point.datasets)
+    xs.push_back(lookup(values, dataset, backbone, metric));
+  Summary out;
+  double sum = 0;
+  for (double x : xs)
+    sum += x;
+  out.mean = sum / static_cast<double>(xs.size());
+  if (xs.size() > 1) {
+    double squares = 0;
+    for (double x : xs)
+      squares += (x - out.mean) * (x - out.mean);
+    out.std = std::sqrt(squares / static_cast<double>(xs.size() - 1));
+  }
+  return out;
+}
+
 }  // namespace
 
 report::StudyResults analyse_study(const StudyPlan& study,
@@ -42,8 +90,8 @@ report::StudyResults analyse_study(const StudyPlan& study,
   out.kind = study.kind;
   out.reference = study.reference;
   out.base = study.base;
-  out.factor_name = "corruption";
-  out.level_name = "severity";
+  out.factor_name = study.factor_name;
+  out.level_name = study.level_name;
   out.factors = study.factors;
   out.levels = study.levels;
   out.backbones = study.backbones;
@@ -53,28 +101,36 @@ report::StudyResults analyse_study(const StudyPlan& study,
     out.normalised_by_level = study.normalise_by->second;
   }
   const auto values = values_against(study.reference, entries);
+  const std::vector<GridPoint> points = grid_points(study);
 
-  // The divisor of each (backbone, metric): the value at the normalising cell.
+  // The summary of every (point, backbone, metric), and the divisor of each (backbone, metric):
+  // the normalising point's mean.
+  std::map<std::tuple<std::size_t, std::string, std::string>, Summary> summaries;
   std::map<std::pair<std::string, std::string>, double> divisor;
-  if (study.normalise_by) {
-    for (const auto& cell : study.cells) {
-      if (cell.factor != study.normalise_by->first || cell.level != study.normalise_by->second)
-        continue;
-      for (const auto& b : study.backbones)
-        for (const auto& m : study.metrics)
-          divisor[{b, m}] = lookup(values, cell.dataset, b, m);
-    }
-  }
-  for (const auto& cell : study.cells) {
+  for (std::size_t p = 0; p < points.size(); ++p) {
     for (const auto& b : study.backbones) {
       for (const auto& m : study.metrics) {
+        const Summary s = summarise(values, points[p], b, m);
+        summaries[{p, b, m}] = s;
+        if (study.normalise_by && points[p].factor == study.normalise_by->first &&
+            points[p].level == study.normalise_by->second)
+          divisor[{b, m}] = s.mean;
+      }
+    }
+  }
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    for (const auto& b : study.backbones) {
+      for (const auto& m : study.metrics) {
+        const Summary& s = summaries.at({p, b, m});
         report::StudyValue v;
-        v.factor = cell.factor;
-        v.level = cell.level;
+        v.factor = points[p].factor;
+        v.level = points[p].level;
         v.backbone = b;
         v.metric = m;
-        v.dataset = cell.dataset;
-        v.value = lookup(values, cell.dataset, b, m);
+        v.dataset = points[p].datasets.front();
+        v.value = s.mean;
+        v.draws = static_cast<int>(points[p].datasets.size());
+        v.std = s.std;
         if (const auto it = divisor.find({b, m});
             it != divisor.end() && std::isfinite(it->second) && it->second != 0)
           v.normalised = v.value / it->second;
@@ -83,7 +139,8 @@ report::StudyResults analyse_study(const StudyPlan& study,
     }
   }
 
-  // Per (backbone, metric): each factor's mean over its levels (the base's level 0 left out).
+  // Per (backbone, metric): each factor's mean over its levels (a corruptions base's level 0 left
+  // out, it belongs to no factor).
   for (const auto& m : study.metrics) {
     const report::Better better = options.better_for(m);
     if (better == report::Better::kNeither) continue;
@@ -93,9 +150,9 @@ report::StudyResults analyse_study(const StudyPlan& study,
       for (const auto& f : study.factors) {
         double sum = 0;
         int count = 0;
-        for (const auto& cell : study.cells) {
-          if (cell.factor != f || cell.level == 0) continue;
-          sum += lookup(values, cell.dataset, b, m);
+        for (std::size_t p = 0; p < points.size(); ++p) {
+          if (points[p].factor != f) continue;
+          sum += summaries.at({p, b, m}).mean;
           ++count;
         }
         per_factor.push_back(count ? sum / count : kNaN);

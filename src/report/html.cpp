@@ -1,9 +1,12 @@
 #include "gensweep/report/html.h"
 
+#include "gensweep/report/study_tables.h"
+
 #include "gensweep/report/csv.h"
 #include "gensweep/report/plot.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -128,6 +131,61 @@ void append_links(std::string& out, std::string_view title, const std::vector<st
   out += "</ul>\n";
 }
 
+// A study: per (backbone, metric) the factors by levels with mean and rank, then the agreement
+// of the feature spaces' rankings (the same grids as results.md, study_tables.h).
+void append_study(std::string& out, const StudyResults& study, const TableOptions& options) {
+  out += fmt::format(
+      "<h3 id=\"study-{0}\">Study {0}: {1} of {2} by {3} and {4}, reference: "
+      "{5}</h3>\n",
+      html_escape(study.id), html_escape(fmt::format("{}", fmt::join(study.metrics, ", "))),
+      html_escape(study.base), html_escape(study.factor_name), html_escape(study.level_name),
+      html_escape(study.reference));
+  for (const auto& grid : study_grids(study)) {
+    const int decimals = options.decimals_for(grid.metric);
+    out += fmt::format(
+        "<h4>{} in {}{}</h4>\n", html_escape(grid.metric), html_escape(grid.backbone),
+        std::isnan(grid.base) ? std::string()
+                              : fmt::format(" ({} uncorrupted: {})", html_escape(study.base),
+                                            format_fixed(grid.base, decimals)));
+    out += "<table class=\"sortable results\">\n<thead><tr><th>" + html_escape(study.factor_name) +
+           "</th>";
+    for (double level : grid.levels)
+      out += fmt::format("<th>{} {}</th>", html_escape(study.level_name), level_text(level));
+    out += "<th>mean</th><th>rank</th></tr></thead>\n<tbody>\n";
+    for (std::size_t r = 0; r < grid.factors.size(); ++r) {
+      out += "<tr><td>" + html_escape(grid.factors[r]) + "</td>";
+      for (std::size_t c = 0; c < grid.levels.size(); ++c) {
+        const std::size_t k = r * grid.levels.size() + c;
+        out += fmt::format("<td class=\"number\">{}{}</td>", format_fixed(grid.values[k], decimals),
+                           grid.stds[k] ? " ± " + format_fixed(*grid.stds[k], decimals) : "");
+      }
+      out += fmt::format("<td class=\"number\">{}</td><td class=\"number\">{}</td></tr>\n",
+                         std::isnan(grid.means[r]) ? "—" : format_fixed(grid.means[r], decimals),
+                         grid.ranks[r] ? std::to_string(grid.ranks[r]) : "—");
+    }
+    out += "</tbody>\n</table>\n";
+  }
+  for (const auto& a : study.agreements) {
+    const std::size_t n = a.backbones.size();
+    out += fmt::format(
+        "<h4>Agreement of the feature spaces' rankings by {}: Kendall's tau-b / Spearman's "
+        "rho</h4>\n<table>\n<thead><tr><th></th>",
+        html_escape(a.metric));
+    for (const auto& b : a.backbones)
+      out += "<th>" + html_escape(b) + "</th>";
+    out += "</tr></thead>\n<tbody>\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      out += "<tr><td>" + html_escape(a.backbones[i]) + "</td>";
+      for (std::size_t j = 0; j < n; ++j)
+        out += fmt::format("<td class=\"number\">{} / {}</td>",
+                           format_fixed(agreement_at(a.kendall_tau, n, i, j), 3),
+                           format_fixed(agreement_at(a.spearman_rho, n, i, j), 3));
+      out += "</tr>\n";
+    }
+    out += "</tbody>\n</table>\n";
+  }
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -201,6 +259,11 @@ std::string html_report(const RunResults& results, const TableOptions& options,
   if (tables.empty()) out += "<p>No metric was computed.</p>\n";
   for (const auto& table : tables)
     append_table(out, table, options);
+  if (!results.studies.empty()) {
+    out += "<h2 id=\"studies\">Studies</h2>\n";
+    for (const auto& study : results.studies)
+      append_study(out, study, options);
+  }
 
   if (!figures.empty()) {
     out += "<h2 id=\"figures\">Figures</h2>\n";

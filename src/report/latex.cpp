@@ -90,14 +90,18 @@ std::string latex_study(const StudyResults& study, const TableOptions& options) 
     const int decimals = options.decimals_for(g.metric);
     std::vector<std::vector<std::string>> grid;
     grid.push_back({latex_escape(study.factor_name)});
-    for (int level : g.levels)
-      grid[0].push_back(std::to_string(level));
+    for (double level : g.levels)
+      grid[0].push_back(level_text(level));
     grid[0].push_back("mean");
     grid[0].push_back("rank");
     for (std::size_t r = 0; r < g.factors.size(); ++r) {
       std::vector<std::string> row{latex_escape(g.factors[r])};
-      for (std::size_t c = 0; c < g.levels.size(); ++c)
-        row.push_back(latex_value(g.values[r * g.levels.size() + c], decimals));
+      for (std::size_t c = 0; c < g.levels.size(); ++c) {
+        const std::size_t k = r * g.levels.size() + c;
+        row.push_back(g.stds[k] ? fmt::format("{} $\\pm$ {}", latex_value(g.values[k], decimals),
+                                              latex_value(*g.stds[k], decimals))
+                                : latex_value(g.values[k], decimals));
+      }
       std::string mean = std::isnan(g.means[r]) ? "---" : latex_value(g.means[r], decimals);
       if (g.ranks[r] == 1) mean = "\\textbf{" + mean + "}";
       row.push_back(mean);

@@ -122,8 +122,8 @@ std::string render_result_table(const ResultTable& table, const TableOptions& op
   return out;
 }
 
-std::string level_header(const StudyResults& study, int level) {
-  return fmt::format("{} {}", study.level_name, level);
+std::string level_header(const StudyResults& study, double level) {
+  return fmt::format("{} {}", study.level_name, level_text(level));
 }
 
 // One table per (backbone, metric): rows = factors, columns = levels, the factor's mean over the
@@ -133,7 +133,7 @@ std::string render_study_grid(const StudyResults& study, const StudyGrid& grid,
   const int decimals = options.decimals_for(grid.metric);
   auto table = [&](bool normalised) {
     std::vector<std::string> header{escape_cell(study.factor_name)};
-    for (int level : grid.levels)
+    for (double level : grid.levels)
       header.push_back(level_header(study, level));
     header.push_back("mean");
     header.push_back("rank");
@@ -145,7 +145,10 @@ std::string render_study_grid(const StudyResults& study, const StudyGrid& grid,
       for (std::size_t c = 0; c < grid.levels.size(); ++c) {
         const std::size_t k = r * grid.levels.size() + c;
         if (!normalised)
-          row.push_back(format_fixed(grid.values[k], decimals));
+          row.push_back(grid.stds[k]
+                            ? fmt::format("{} ± {}", format_fixed(grid.values[k], decimals),
+                                          format_fixed(*grid.stds[k], decimals))
+                            : format_fixed(grid.values[k], decimals));
         else
           row.push_back(grid.normalised[k] ? format_fixed(*grid.normalised[k], 3) : kMissing);
       }
@@ -163,12 +166,15 @@ std::string render_study_grid(const StudyResults& study, const StudyGrid& grid,
   };
   std::string out =
       fmt::format("### {} in {}\n\n", escape_cell(grid.metric), escape_cell(grid.backbone));
-  out += fmt::format("{} {} (uncorrupted): {}\n\n", escape_cell(study.base),
-                     escape_cell(grid.metric), format_fixed(grid.base, decimals));
+  if (!std::isnan(grid.base))
+    out += fmt::format("{} {} (uncorrupted): {}\n\n", escape_cell(study.base),
+                       escape_cell(grid.metric), format_fixed(grid.base, decimals));
+  if (std::any_of(grid.stds.begin(), grid.stds.end(), [](const auto& x) { return x.has_value(); }))
+    out += "Mean ± standard deviation over the seeded draws.\n\n";
   out += table(false);
   if (!study.normalised_by_factor.empty()) {
     out += fmt::format("\nDivided by {} at {} {}:\n\n", escape_cell(study.normalised_by_factor),
-                       escape_cell(study.level_name), study.normalised_by_level);
+                       escape_cell(study.level_name), level_text(study.normalised_by_level));
     out += table(true);
   }
   return out;

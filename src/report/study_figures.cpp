@@ -16,25 +16,32 @@ plot::Figure by_level_figure(const StudyResults& study, const std::string& metri
   figure.title = fmt::format("{} ({}) against {} by {} and {}", metric,
                              direction_words(options.better_for(metric)), study.reference,
                              study.factor_name, study.level_name);
-  figure.note = fmt::format(
-      "{} 0: {} uncorrupted. Values of different feature spaces are not "
-      "comparable; their shapes are.",
-      study.level_name, study.base);
+  figure.note = study.kind == "corruptions"
+                    ? fmt::format(
+                          "{} 0: {} uncorrupted. Values of different feature spaces are "
+                          "not comparable; their shapes are.",
+                          study.level_name, study.base)
+                    : "Values of different feature spaces are not comparable; their shapes are.";
   for (const auto& grid : study_grids(study)) {
     if (grid.metric != metric) continue;
     plot::XYPanel panel;
     panel.title = grid.backbone;
     panel.x_label = study.level_name;
     panel.y_label = metric;
-    panel.x_range = {
-        {-0.2, static_cast<double>(grid.levels.empty() ? 1 : grid.levels.back()) + 0.2}};
+    const double high = grid.levels.empty() ? 1 : grid.levels.back();
+    const double margin = std::max(high, 1.0) * 0.04;
+    panel.x_range = {{-margin, high + margin}};
     for (std::size_t r = 0; r < grid.factors.size(); ++r) {
       plot::Series curve;
       curve.label = grid.factors[r];
       curve.colour = plot::series_colour(r);
       curve.dash = plot::series_dash(r);
-      curve.x.push_back(0);
-      curve.y.push_back(grid.base);
+      curve.line = grid.levels.size() > 1;  // one level (regions): a point per region
+      if (!std::isnan(grid.base)) {         // a corruptions base: level 0 of every curve
+        curve.x.push_back(0);
+        curve.y.push_back(grid.base);
+        curve.line = true;
+      }
       for (std::size_t c = 0; c < grid.levels.size(); ++c) {
         curve.x.push_back(grid.levels[c]);
         curve.y.push_back(grid.values[r * grid.levels.size() + c]);

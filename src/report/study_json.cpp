@@ -19,6 +19,8 @@ Ordered study_document(const StudyResults& s) {
                       {"metric", v.metric},
                       {"dataset", v.dataset},
                       {"value", v.value},
+                      {"draws", v.draws},
+                      {"std", v.std ? Ordered(*v.std) : Ordered(nullptr)},
                       {"normalised", normalised}});
   }
   Ordered rankings = Ordered::array();
@@ -90,22 +92,24 @@ StudyResults study_from_json(const nlohmann::json& stored, std::size_t index) {
   s.factor_name = doc.at("factor_name").get<std::string>();
   s.level_name = doc.at("level_name").get<std::string>();
   s.factors = doc.at("factors").get<std::vector<std::string>>();
-  s.levels = doc.at("levels").get<std::vector<int>>();
+  s.levels = doc.at("levels").get<std::vector<double>>();
   s.backbones = doc.at("backbones").get<std::vector<std::string>>();
   s.metrics = doc.at("metrics").get<std::vector<std::string>>();
   if (const auto& n = doc.at("normalised_by"); !n.is_null()) {
     s.normalised_by_factor = n.at(s.factor_name).get<std::string>();
-    s.normalised_by_level = n.at(s.level_name).get<int>();
+    s.normalised_by_level = n.at(s.level_name).get<double>();
   }
   for (const auto& v : doc.at("values")) {
     StudyValue value;
     value.factor = v.at("factor").get<std::string>();
-    value.level = v.at("level").get<int>();
+    value.level = v.at("level").get<double>();
     value.backbone = v.at("backbone").get<std::string>();
     value.metric = v.at("metric").get<std::string>();
     value.dataset = v.at("dataset").get<std::string>();
     const auto& x = v.at("value");
     value.value = x.is_null() ? std::numeric_limits<double>::quiet_NaN() : x.get<double>();
+    value.draws = v.at("draws").get<int>();
+    if (const auto& x = v.at("std"); !x.is_null()) value.std = x.get<double>();
     if (const auto& n = v.at("normalised"); !n.is_null()) value.normalised = n.get<double>();
     s.values.push_back(std::move(value));
   }

@@ -31,6 +31,10 @@ std::set<std::pair<std::string, std::string>> study_cell_pairs(const RunResults&
   return cells;
 }
 
+std::string level_text(double level) {
+  return fmt::format("{}", level);
+}
+
 std::optional<double> StudyGrid::normalised_divisor() const {
   for (std::size_t k = 0; k < values.size(); ++k)
     if (normalised[k] && *normalised[k] != 0 && std::isfinite(*normalised[k]))
@@ -51,6 +55,7 @@ std::vector<StudyGrid> study_grids(const StudyResults& study) {
       const std::size_t rows = g.factors.size(), columns = g.levels.size();
       g.values.assign(rows * columns, kNaN);
       g.normalised.assign(rows * columns, std::nullopt);
+      g.stds.assign(rows * columns, std::nullopt);
       g.means.assign(rows, kNaN);
       g.ranks.assign(rows, 0);
       for (const auto& v : study.values) {
@@ -66,6 +71,7 @@ std::vector<StudyGrid> study_grids(const StudyResults& study) {
         if (r >= rows || c >= columns) continue;
         g.values[r * columns + c] = v.value;
         g.normalised[r * columns + c] = v.normalised;
+        g.stds[r * columns + c] = v.std;
       }
       for (const auto& ranking : study.rankings) {
         if (ranking.backbone != b || ranking.metric != m) continue;
@@ -90,7 +96,7 @@ double agreement_at(const std::vector<double>& matrix, std::size_t n, std::size_
 
 std::string studies_csv(const std::vector<StudyResults>& studies) {
   if (studies.empty()) return "";
-  std::string out = "study,factor,level,backbone,metric,dataset,value,normalised,rank\n";
+  std::string out = "study,factor,level,backbone,metric,dataset,value,draws,std,normalised,rank\n";
   for (const auto& study : studies) {
     for (const auto& v : study.values) {
       std::string rank;
@@ -99,9 +105,10 @@ std::string studies_csv(const std::vector<StudyResults>& studies) {
         const std::size_t i = index_of(ranking.factors, v.factor);
         if (i < ranking.factors.size()) rank = std::to_string(i + 1);
       }
-      out += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_field(study.id), csv_field(v.factor),
-                         v.level, csv_field(v.backbone), csv_field(v.metric), csv_field(v.dataset),
-                         csv_number(v.value), optional_number(v.normalised), rank);
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(study.id),
+                         csv_field(v.factor), level_text(v.level), csv_field(v.backbone),
+                         csv_field(v.metric), csv_field(v.dataset), csv_number(v.value), v.draws,
+                         optional_number(v.std), optional_number(v.normalised), rank);
     }
   }
   return out;

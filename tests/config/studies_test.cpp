@@ -48,14 +48,14 @@ TEST_F(StudiesTest, AbsentListsMeanEveryCorruptionAtEverySeverity) {
   const Job job = load(kStudyHead);
   ASSERT_EQ(job.studies.size(), 1u);
   const StudyConfig& study = job.studies[0];
-  EXPECT_EQ(study.corruptions.size(), 19u);
-  EXPECT_EQ(study.severities, (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(study.factors.size(), 19u);
+  EXPECT_EQ(study.levels, (std::vector<double>{1, 2, 3, 4, 5}));
   // The base, then 19 x 5 generated datasets after the file's two.
   ASSERT_EQ(job.datasets.size(), 2u + 95u);
   ASSERT_EQ(study.cells.size(), 96u);
-  EXPECT_EQ(study.cells[0], (StudyCell{"none", 0, "eval"}));
-  EXPECT_EQ(study.cells[1], (StudyCell{"gaussian_noise", 1, "s.gaussian_noise.s1"}));
-  EXPECT_EQ(study.cells[95], (StudyCell{"elastic_transform", 5, "s.elastic_transform.s5"}));
+  EXPECT_EQ(study.cells[0], (StudyCell{"none", 0, 0, "eval"}));
+  EXPECT_EQ(study.cells[1], (StudyCell{"gaussian_noise", 1, 0, "s.gaussian_noise.s1"}));
+  EXPECT_EQ(study.cells[95], (StudyCell{"elastic_transform", 5, 0, "s.elastic_transform.s5"}));
   ASSERT_EQ(job.comparisons.size(), 1u);
   const ComparisonConfig& comparison = job.comparisons[0];
   EXPECT_EQ(comparison.study, "s");
@@ -71,8 +71,8 @@ TEST_F(StudiesTest, GeneratedDatasetsAreDerivedCorruptionsOfTheBase) {
       load(study_plus("corruptions = [\"snow\", \"fog\"]\nseverities = [5, 2]\n"
                       "seeding = \"reference\"\nseed = 9\n"));
   const StudyConfig& study = job.studies[0];
-  EXPECT_EQ(study.corruptions, (std::vector<std::string>{"snow", "fog"}));  // the file's order
-  EXPECT_EQ(study.severities, (std::vector<int>{2, 5}));                    // ascending
+  EXPECT_EQ(study.factors, (std::vector<std::string>{"snow", "fog"}));  // the file's order
+  EXPECT_EQ(study.levels, (std::vector<double>{2, 5}));                 // ascending
   const DatasetConfig& cell = find_dataset(job, "s.fog.s5");
   EXPECT_EQ(cell.study, "s");
   const auto* derived = std::get_if<DerivedSource>(&cell.source);

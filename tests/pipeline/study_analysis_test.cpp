@@ -17,16 +17,18 @@ StudyPlan three_by_two() {
   StudyPlan s;
   s.id = "s";
   s.kind = "corruptions";
+  s.factor_name = "corruption";
+  s.level_name = "severity";
   s.reference = "ref";
   s.base = "base";
   s.factors = {"fog", "frost", "snow"};
   s.levels = {1, 2};
   s.backbones = {"a", "b"};
   s.metrics = {"fd"};
-  s.cells.push_back({"none", 0, "base"});
+  s.cells.push_back({"none", 0, 0, "base"});
   for (const auto& f : s.factors)
-    for (int level : s.levels)
-      s.cells.push_back({f, level, fmt::format("s.{}.s{}", f, level)});
+    for (double level : s.levels)
+      s.cells.push_back({f, level, 0, fmt::format("s.{}.s{}", f, level)});
   return s;
 }
 
@@ -62,7 +64,7 @@ std::vector<report::MetricEntry> entries() {
 }
 
 const report::StudyValue& value_at(const report::StudyResults& r, const std::string& factor,
-                                   int level, const std::string& backbone) {
+                                   double level, const std::string& backbone) {
   for (const auto& v : r.values)
     if (v.factor == factor && v.level == level && v.backbone == backbone) return v;
   throw std::runtime_error("no such value");
@@ -89,7 +91,7 @@ TEST(StudyAnalysis, ValuesComeFromTheStudysEntries) {
 
 TEST(StudyAnalysis, NormalisedByTheNamedCellPerSpace) {
   StudyPlan plan = three_by_two();
-  plan.normalise_by = std::make_pair(std::string("frost"), 2);
+  plan.normalise_by = std::make_pair(std::string("frost"), 2.0);
   const report::StudyResults r = analyse_study(plan, entries(), directions());
   EXPECT_EQ(r.normalised_by_factor, "frost");
   EXPECT_EQ(r.normalised_by_level, 2);
@@ -101,7 +103,7 @@ TEST(StudyAnalysis, NormalisedByTheNamedCellPerSpace) {
 
 TEST(StudyAnalysis, NormalisingByZeroGivesNoNormalisedValues) {
   StudyPlan plan = three_by_two();
-  plan.normalise_by = std::make_pair(std::string("fog"), 1);
+  plan.normalise_by = std::make_pair(std::string("fog"), 1.0);
   auto all = entries();
   all[2].value = 0;  // a: fog s1
   const report::StudyResults r = analyse_study(plan, all, directions());
@@ -172,6 +174,40 @@ TEST(StudyAnalysis, AConstantRankingHasNoAgreement) {
   const report::StudyResults r = analyse_study(three_by_two(), all, directions());
   EXPECT_TRUE(std::isnan(r.agreements[0].kendall_tau[1]));
   EXPECT_TRUE(std::isnan(r.agreements[0].spearman_rho[1]));
+}
+
+TEST(StudyAnalysis, DrawsAreAveragedWithTheirSampleStandardDeviation) {
+  StudyPlan plan;
+  plan.id = "m";
+  plan.kind = "mixtures";
+  plan.factor_name = "counterfactual";
+  plan.level_name = "proportion";
+  plan.reference = "ref";
+  plan.base = "base";
+  plan.factors = {"cf"};
+  plan.levels = {0, 0.5};
+  plan.backbones = {"a"};
+  plan.metrics = {"fd"};
+  plan.cells = {
+      {"cf", 0, 0, "d00"}, {"cf", 0, 1, "d01"}, {"cf", 0.5, 0, "d10"}, {"cf", 0.5, 1, "d11"}};
+  plan.normalise_by = std::make_pair(std::string("cf"), 0.5);
+  const std::vector<report::MetricEntry> all = {
+      entry("d00", "a", "fd", 1), entry("d01", "a", "fd", 3), entry("d10", "a", "fd", 10),
+      entry("d11", "a", "fd", 14)};
+  const report::StudyResults r = analyse_study(plan, all, directions());
+  ASSERT_EQ(r.values.size(), 2u);
+  EXPECT_EQ(r.values[0].value, 2);
+  EXPECT_EQ(r.values[0].draws, 2);
+  EXPECT_EQ(r.values[0].dataset, "d00");
+  EXPECT_DOUBLE_EQ(*r.values[0].std, std::sqrt(2.0));  // ((1-2)^2 + (3-2)^2) / (2-1)
+  EXPECT_EQ(r.values[1].value, 12);
+  EXPECT_DOUBLE_EQ(*r.values[1].std, std::sqrt(8.0));
+  EXPECT_EQ(*r.values[0].normalised, 2.0 / 12.0);
+  EXPECT_EQ(r.factor_name, "counterfactual");
+  EXPECT_EQ(r.levels, (std::vector<double>{0, 0.5}));
+  // One draw: no spread.
+  plan.cells = {{"cf", 0, 0, "d00"}, {"cf", 0.5, 0, "d10"}};
+  EXPECT_FALSE(analyse_study(plan, all, directions()).values[0].std.has_value());
 }
 
 }  // namespace

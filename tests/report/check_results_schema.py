@@ -86,13 +86,15 @@ MUTATIONS = [
     ("non_finite note dropped for a null value", delete(["entries", 4, "diagnostics", "non_finite"])),
     ("fallback empty", assign(["entries", 2, "diagnostics", "fallback"], "")),
     ("study without values", delete(["studies", 0, "values"])),
-    ("study kind unknown", assign(["studies", 0, "kind"], "mixtures")),
+    ("study kind unknown", assign(["studies", 0, "kind"], "sweeps")),
     ("study value level negative", assign(["studies", 0, "values", 0, "level"], -1)),
     ("study value unknown key", assign(["studies", 0, "values", 0, "colour"], "red")),
     ("study tau not a number", assign(["studies", 0, "agreements", 0, "kendall_tau", 0], "1")),
     ("study non_finite kind unknown",
      assign(["studies", 0, "non_finite", "/values/13/value"], "NaN")),
     ("study ranking score null", assign(["studies", 0, "rankings", 0, "scores", 0], None)),
+    ("study value draws zero", assign(["studies", 0, "values", 0, "draws"], 0)),
+    ("study value std missing", delete(["studies", 0, "values", 0, "std"])),
 ]
 
 

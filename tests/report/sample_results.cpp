@@ -87,8 +87,15 @@ report::RunResults sample_results_with_study() {
   // clip: fog 1, 3; frost 2, 4; snow 5, 7 (divisor 4). inception: snow's severity 2 is missing.
   auto add = [&](const std::string& factor, int level, const std::string& backbone, double value,
                  std::optional<double> normalised) {
-    const std::string dataset = level == 0 ? "blur2" : fmt::format("sweep.{}.s{}", factor, level);
-    s.values.push_back({factor, level, backbone, "fd", dataset, value, normalised});
+    report::StudyValue v;
+    v.factor = factor;
+    v.level = level;
+    v.backbone = backbone;
+    v.metric = "fd";
+    v.dataset = level == 0 ? "blur2" : fmt::format("sweep.{}.s{}", factor, level);
+    v.value = value;
+    v.normalised = normalised;
+    s.values.push_back(std::move(v));
   };
   add("none", 0, "clip", 0.5, 0.125);
   add("none", 0, "inception", 10, 1);

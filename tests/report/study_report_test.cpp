@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gensweep/report/figures.h"
+#include "gensweep/report/html.h"
 #include "gensweep/report/json.h"
 #include "gensweep/report/latex.h"
 #include "gensweep/report/markdown.h"
@@ -52,10 +53,10 @@ TEST(StudyReport, CsvFilesHoldEveryValueAndEveryPairOfSpaces) {
   const RunResults r = testing::sample_results_with_study();
   const std::string values = studies_csv(r.studies);
   EXPECT_EQ(values.substr(0, values.find('\n', values.find('\n') + 1) + 1),
-            "study,factor,level,backbone,metric,dataset,value,normalised,rank\n"
-            "sweep,none,0,clip,fd,blur2,0.5,0.125,\n");
-  EXPECT_THAT(values, HasSubstr("sweep,fog,1,clip,fd,sweep.fog.s1,1,0.25,3\n"));
-  EXPECT_THAT(values, HasSubstr("sweep,snow,2,inception,fd,sweep.snow.s2,nan,,\n"));
+            "study,factor,level,backbone,metric,dataset,value,draws,std,normalised,rank\n"
+            "sweep,none,0,clip,fd,blur2,0.5,1,,0.125,\n");
+  EXPECT_THAT(values, HasSubstr("sweep,fog,1,clip,fd,sweep.fog.s1,1,1,,0.25,3\n"));
+  EXPECT_THAT(values, HasSubstr("sweep,snow,2,inception,fd,sweep.snow.s2,nan,1,,,\n"));
   EXPECT_EQ(std::count(values.begin(), values.end(), '\n'), 1 + 14);
   EXPECT_EQ(study_agreement_csv(r.studies),
             "study,metric,backbone_a,backbone_b,kendall_tau,spearman_rho\n"
@@ -138,6 +139,20 @@ TEST(StudyReport, FiguresDrawEachFactorFromTheBaseAndTheAgreementMatrix) {
   // Rendering works in every format.
   const plot::RenderedFigure rendered = plot::render(figures[0].figure);
   EXPECT_FALSE(rendered.png.empty());
+}
+
+TEST(StudyReport, HtmlPageHasTheStudySection) {
+  TableOptions options;
+  options.better = {{"fd", Better::kLower}};
+  const std::string html = html_report(testing::sample_results_with_study(), options, {}, {});
+  EXPECT_THAT(html, HasSubstr("<h2 id=\"studies\">Studies</h2>"));
+  EXPECT_THAT(html, HasSubstr("<h4>fd in clip (blur2 uncorrupted: 0.5000)</h4>"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>snow</td><td class=\"number\">5.0000</td><td "
+                              "class=\"number\">7.0000</td><td class=\"number\">6.0000</td><td "
+                              "class=\"number\">1</td></tr>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"number\">-1.000 / -1.000</td>"));
+  EXPECT_THAT(html_report(testing::sample_results(), options, {}, {}),
+              Not(HasSubstr("id=\"studies\"")));
 }
 
 TEST(StudyReport, AgreementColoursSpanTheRankScale) {

@@ -75,20 +75,23 @@ struct ReductionTask {
 // cells, each a dataset compared with the reference in every backbone by the reduction tasks.
 struct StudyPlan {
   struct Cell {
-    std::string factor;  // "none" for the base
-    int level = 0;       // 0 for the base
+    std::string factor;  // "none" for a corruptions study's base
+    double level = 0;    // 0 for that base
+    int draw = 0;        // which seeded draw (mixtures); 0 otherwise
     std::string dataset;
   };
   std::string id;
-  std::string kind;  // "corruptions"
+  std::string kind;         // "corruptions", "mixtures", "regions"
+  std::string factor_name;  // "corruption", "counterfactual", "region"
+  std::string level_name;   // "severity", "proportion", "level"
   std::string reference;
   std::string base;
   std::vector<std::string> factors;  // job order
-  std::vector<int> levels;           // ascending
+  std::vector<double> levels;        // ascending
   std::vector<std::string> backbones;
   std::vector<std::string> metrics;
-  std::vector<Cell> cells;  // base first
-  std::optional<std::pair<std::string, int>> normalise_by;
+  std::vector<Cell> cells;
+  std::optional<std::pair<std::string, double>> normalise_by;
 };
 
 struct Plan {

@@ -13,12 +13,17 @@ namespace gensweep::report {
 
 // metric(reference, cell) in one feature space.
 struct StudyValue {
-  std::string factor{};  // the corruption; "none" for the undistorted base
-  int level = 0;         // the severity; 0 for the base
+  std::string factor{};  // the corruption, counterfactual set or region; "none" for the base
+  double level = 0;      // the severity or proportion (1 for a region); 0 for the base
   std::string backbone{};
   std::string metric{};
-  std::string dataset{};  // the dataset holding the cell's images
-  double value = 0;       // the comparison entry's value (NaN when it was not computed)
+  std::string dataset{};  // the dataset holding the cell's images (the first draw's)
+  // The comparison entry's value, or with several draws (mixtures) the mean over them; NaN when
+  // an entry is missing.
+  double value = 0;
+  int draws = 1;  // entries averaged
+  // The sample standard deviation over the draws (n - 1 in the denominator); nullopt for one.
+  std::optional<double> std{};
   // value / the value at the study's normalise_by cell in the same feature space and metric;
   // nullopt when the study names no such cell or that value is zero or not finite.
   std::optional<double> normalised{};
@@ -26,8 +31,8 @@ struct StudyValue {
 };
 
 // The factors of one feature space and metric, most affected first: by the mean of the metric
-// over the study's levels (level 0 left out), descending for metrics where lower is better (a
-// distance grows when the images change), ascending where higher is better.
+// over the study's levels (a corruptions base's level 0 left out), descending for metrics where
+// lower is better (a distance grows when the images change), ascending where higher is better.
 struct StudyRanking {
   std::string backbone{};
   std::string metric{};
@@ -48,18 +53,18 @@ struct StudyAgreement {
 
 struct StudyResults {
   std::string id{};
-  std::string kind{};                  // "corruptions"
+  std::string kind{};                  // "corruptions", "mixtures" or "regions"
   std::string reference{};             // dataset id
   std::string base{};                  // dataset id
-  std::string factor_name{};           // what a factor is: "corruption"
-  std::string level_name{};            // what a level is: "severity"
+  std::string factor_name{};           // "corruption", "counterfactual" or "region"
+  std::string level_name{};            // "severity", "proportion" or "level"
   std::vector<std::string> factors{};  // in the job's order
-  std::vector<int> levels{};           // ascending, without the base's 0
+  std::vector<double> levels{};        // ascending, without a corruptions base's 0
   std::vector<std::string> backbones{};
   std::vector<std::string> metrics{};
   // The normalising cell; an empty factor when the study names none.
   std::string normalised_by_factor{};
-  int normalised_by_level = 0;
+  double normalised_by_level = 0;
   std::vector<StudyValue> values{};  // base first, then factor by factor, level by level; per
                                      // cell the backbones, per backbone the metrics
   std::vector<StudyRanking> rankings{};

@@ -21,9 +21,10 @@ struct StudyGrid {
   double base = 0;                        // the base set's value (level 0); NaN when missing
   std::optional<double> base_normalised;  // the base's normalised value
   std::vector<std::string> factors;       // rows
-  std::vector<int> levels;                // columns
+  std::vector<double> levels;             // columns
   std::vector<double> values;             // rows x columns, row-major; NaN where missing
   std::vector<std::optional<double>> normalised;  // same shape
+  std::vector<std::optional<double>> stds;        // same shape: the spread over draws
   std::vector<double> means;                      // per row: the ranking's score, NaN when unranked
   std::vector<int> ranks;                         // per row: 1 = most affected; 0 when unranked
 
@@ -35,6 +36,9 @@ struct StudyGrid {
 // figures leave to the study's own.
 std::set<std::pair<std::string, std::string>> study_cell_pairs(const RunResults& results);
 
+// A level as tables spell it: the shortest text that reads back to it ("3", "0.25").
+std::string level_text(double level);
+
 // One grid per (backbone, metric), backbones outermost, in the study's orders.
 std::vector<StudyGrid> study_grids(const StudyResults& study);
 
@@ -42,7 +46,8 @@ std::vector<StudyGrid> study_grids(const StudyResults& study);
 double agreement_at(const std::vector<double>& matrix, std::size_t n, std::size_t i, std::size_t j);
 
 // The CSV files of the studies (empty strings when the run has none):
-//   studies.csv: study, factor, level, backbone, metric, dataset, value, normalised, rank
+//   studies.csv: study, factor, level, backbone, metric, dataset, value, draws, std, normalised,
+//                rank
 //   study_agreement.csv: study, metric, backbone_a, backbone_b, kendall_tau, spearman_rho
 inline constexpr const char* kStudiesCsvFileName = "studies.csv";
 inline constexpr const char* kStudyAgreementCsvFileName = "study_agreement.csv";
