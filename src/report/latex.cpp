@@ -2,6 +2,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
+#include "gensweep/report/both_ways_tables.h"
 
 #include <fmt/format.h>
 
@@ -182,6 +183,7 @@ std::string latex_document(const RunResults& results, const TableOptions& option
     out += latex_tabular(table, options);
     out += "\\end{table}\n";
   }
+  out += both_ways_latex(results, options);
   return out;
 }
 

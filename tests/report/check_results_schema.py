@@ -85,6 +85,15 @@ MUTATIONS = [
      assign(["entries", 4, "diagnostics", "non_finite", "/seconds"], "nan")),
     ("non_finite note dropped for a null value", delete(["entries", 4, "diagnostics", "non_finite"])),
     ("fallback empty", assign(["entries", 2, "diagnostics", "fallback"], "")),
+    ("both-ways direction unknown", assign(["both_ways", 0, "rows", 0, "direction"], "sideways")),
+    ("both-ways row missing", delete(["both_ways", 0, "rows", 3])),
+    ("both-ways value as string", assign(["both_ways", 0, "rows", 0, "values", "fd"], "0.5")),
+    ("both-ways leave_one_out as string",
+     assign(["both_ways", 0, "rows", 2, "leave_one_out"], "yes")),
+    ("both-ways extra field", assign(["both_ways", 0, "figure"], "x.png")),
+    ("rarest overlap jaccard above 1", assign(["rarest_overlap", 0, "jaccard"], 1.5)),
+    ("rarest overlap k negative", assign(["rarest_overlap", 0, "k"], -1)),
+    ("rarest overlap missing backbone", delete(["rarest_overlap", 0, "backbone_b"])),
 ]
 
 

@@ -10,4 +10,8 @@ namespace gensweep::testing {
 // cell, one numerical fallback and one non-finite value.
 report::RunResults sample_results();
 
+// sample_results() with a both-ways comparison of clean and blur2 in clip (one table; the self rows
+// with fd 0 by definition and kid not computed) and its rarest-image overlaps.
+report::RunResults sample_results_with_both_ways();
+
 }  // namespace gensweep::testing
