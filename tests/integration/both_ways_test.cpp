@@ -72,6 +72,15 @@ TEST(BothWays, ShippedJobIsRankInvariantAndWritesEveryOutput) {
       }
     }
   }
+  // Swapping the roles swaps precision and recall (the same balls and tests), and FD is symmetric.
+  for (const auto& t : a["both_ways"]) {
+    const auto& forward = t["rows"][0]["values"];
+    const auto& backward = t["rows"][1]["values"];
+    EXPECT_EQ(forward["precision"], backward["recall"]) << t;
+    EXPECT_EQ(forward["recall"], backward["precision"]) << t;
+    EXPECT_NEAR(forward["fd"].get<double>(), backward["fd"].get<double>(),
+                1e-9 * forward["fd"].get<double>());
+  }
   // The self entries are in the entries too, marked leave-one-out, with per-sample files.
   int self_entries = 0;
   for (const auto& e : a["entries"]) {
