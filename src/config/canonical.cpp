@@ -296,6 +296,12 @@ std::string canonical_form(const Job& job) {
       for (const auto& [name, value] : values)
         w.line(fmt::format("parameters.{}.{}", metric, name), parameter_text(value));
     }
+    // Written only when not the default, so that the hashes of jobs written before the key
+    // existed (and of jobs that say "one") do not change.
+    if (comparison.directions == Directions::kBoth) {
+      w.line("directions", toml_quote("both"));
+      w.line("rarest_fraction", format_double(comparison.rarest_fraction));
+    }
   }
   for (const auto& study : job.studies)
     write_study(w, study);

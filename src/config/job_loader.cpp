@@ -346,8 +346,9 @@ class JobParser {
   }
 
   void parse_comparison(TableReader& table) {
-    static constexpr std::array<std::string_view, 5> kKeys = {"reference", "evaluated", "backbones",
-                                                              "metrics", "parameters"};
+    static constexpr std::array<std::string_view, 7> kKeys = {
+        "reference",  "evaluated",  "backbones",      "metrics",
+        "parameters", "directions", "rarest_fraction"};
     table.check_keys(kKeys);
     ComparisonConfig comparison;
     comparison.where = table.where();
@@ -374,6 +375,17 @@ class JobParser {
     comparison.metrics = parse_metrics_key(table);
     if (auto parameters = table.get("parameters"))
       comparison.parameters = parse_parameters(*parameters, comparison.metrics);
+    if (auto directions = table.get("directions"))
+      comparison.directions = static_cast<Directions>(
+          directions->as_choice(kDirectionsNames, "directions value", "directions values"));
+    if (auto rarest = table.get("rarest_fraction")) {
+      if (comparison.directions != Directions::kBoth)
+        rarest->fail("applies only to comparisons with directions = \"both\"");
+      const double fraction = rarest->as_positive();
+      if (fraction > 1)
+        rarest->fail(fmt::format("expected a fraction in (0, 1], got {}", fraction));
+      comparison.rarest_fraction = fraction;
+    }
     job_.comparisons.push_back(std::move(comparison));
   }
 

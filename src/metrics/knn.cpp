@@ -118,9 +118,10 @@ std::int64_t settle(State& s, int kk, std::size_t first_new, const float* query,
 // Screens one tile row (query q against a block) into a k-NN state.
 inline void screen_row(State& s, int kk, const float* g, std::int64_t nr, double q2, double qn,
                        const double* r_norm2, const double* r_norm, double g2,
-                       std::int64_t first_index) {
+                       std::int64_t first_index, std::int64_t skip_index = -1) {
   double t = threshold(s, kk);
   for (std::int64_t j = 0; j < nr; ++j) {
+    if (first_index + j == skip_index) continue;
     const double a = q2 + r_norm2[j] - 2.0 * static_cast<double>(g[j]);
     const double e = g2 * qn * r_norm[j] + kFloat64Slack * (q2 + r_norm2[j]);
     t = offer(s, kk, a - e, a + e, first_index + j, t);
@@ -309,6 +310,8 @@ BallAccumulator::BallAccumulator(FeatureView queries, std::int64_t reference_row
                   "ball: {} rarity radii for {} references", radius_rarity.size(), n);
   GENSWEEP_ASSERT(!options.recall || eval_radius_pr.size() == m,
                   "ball: {} evaluated radii for {} queries", eval_radius_pr.size(), m);
+  GENSWEEP_ASSERT(options.query_self_index.empty() || options.query_self_index.size() == m,
+                  "ball: {} self indices for {} queries", options.query_self_index.size(), m);
   query_norm2_ = norms2_of(queries, tiles_.threads);
   in_precision_ball.assign(m, 0);
   density_count.assign(m, 0);
@@ -366,9 +369,12 @@ void BallAccumulator::add_block(FeatureView block, std::int64_t first_index) {
         const float* qrow = queries_.row(q);
         const double q2 = query_norm2_[q];
         const double qn = std::sqrt(q2);
+        // Leave-one-out: the query's own row of the reference set takes part in nothing.
+        const std::int64_t self =
+            options_.query_self_index.empty() ? -1 : options_.query_self_index[q];
         State& s = nearest_[q];
         const std::size_t first_new = s.candidates.size();
-        screen_row(s, 1, g, nr, q2, qn, r_norm2.data(), r_norm.data(), g2, first_index);
+        screen_row(s, 1, g, nr, q2, qn, r_norm2.data(), r_norm.data(), g2, first_index, self);
         exact_count[q] += settle(s, 1, first_new, qrow, block, first_index);
         std::int64_t& exact = exact_count[q];
         double best_real = realism[q];
@@ -378,7 +384,7 @@ void BallAccumulator::add_block(FeatureView block, std::int64_t first_index) {
           std::int64_t seed = -1;
           double seed_ratio2 = 0;
           for (std::int64_t j = 0; j < nr; ++j) {
-            if (r_real2[j] <= 0) continue;
+            if (r_real2[j] <= 0 || first_index + j == self) continue;
             const double a = q2 + r_norm2[j] - 2.0 * static_cast<double>(g[j]);
             const double hi = a + g2 * qn * r_norm[j] + kFloat64Slack * (q2 + r_norm2[j]);
             const double lower_ratio2 = r_real2[j] / hi;
@@ -398,6 +404,7 @@ void BallAccumulator::add_block(FeatureView block, std::int64_t first_index) {
         std::int64_t dens = density_count[q];
         double rar = rarity[q];
         for (std::int64_t j = 0; j < nr; ++j) {
+          if (first_index + j == self) continue;
           const double a = q2 + r_norm2[j] - 2.0 * static_cast<double>(g[j]);
           const double e = g2 * qn * r_norm[j] + kFloat64Slack * (q2 + r_norm2[j]);
           const double lo = a - e;
@@ -438,8 +445,11 @@ void BallAccumulator::add_block(FeatureView block, std::int64_t first_index) {
           const double qn = std::sqrt(q2);
           const double eval_r = options_.recall ? eval_radius_pr_[q] : -1.0;
           const double eval_r2 = eval_r * eval_r * (1 + kRadiusSlack);
+          const std::int64_t self =
+              options_.query_self_index.empty() ? -1 : options_.query_self_index[q];
           for (std::int64_t j = j0; j < j1; ++j) {
             const std::int64_t i = first_index + j;
+            if (i == self) continue;
             const bool need_cov = options_.density_coverage && covered[i] == 0;
             const bool need_rec = options_.recall && recalled[i] == 0;
             if (!need_cov && !need_rec) continue;
@@ -490,23 +500,31 @@ float l1_distance_float32(const float* query, const float* reference, std::int64
 }
 
 GiqaKnnAccumulator::GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads,
-                                       bool float32_reference_arithmetic)
+                                       bool float32_reference_arithmetic,
+                                       std::span<const std::int64_t> query_self_index)
     : queries_(queries),
       k_(k),
       eps_(eps),
       threads_(threads),
-      float32_(float32_reference_arithmetic) {
+      float32_(float32_reference_arithmetic),
+      query_self_index_(query_self_index) {
+  GENSWEEP_ASSERT(query_self_index.empty() ||
+                      static_cast<std::int64_t>(query_self_index.size()) == queries.rows,
+                  "giqa_knn: {} self indices for {} queries", query_self_index.size(),
+                  queries.rows);
   GENSWEEP_CHECK(k >= 1, DataError, "giqa_knn: K must be at least 1, got {}", k);
   smallest_.assign(static_cast<std::size_t>(queries.rows * k), kInf);
 }
 
-void GiqaKnnAccumulator::add_block(FeatureView block, std::int64_t /*first_index*/) {
+void GiqaKnnAccumulator::add_block(FeatureView block, std::int64_t first_index) {
   GENSWEEP_CHECK(block.cols == queries_.cols, DataError,
                  "giqa_knn: reference block has dimension {}, queries have {}", block.cols,
                  queries_.cols);
   parallel_for(queries_.rows, threads_, [&](std::int64_t q) {
     double* best = smallest_.data() + q * k_;
+    const std::int64_t self = query_self_index_.empty() ? -1 : query_self_index_[q];
     for (std::int64_t j = 0; j < block.rows; ++j) {
+      if (first_index + j == self) continue;
       const double d =
           float32_ ? static_cast<double>(l1_distance_float32(queries_.row(q), block.row(j),
                                                              block.cols, static_cast<float>(eps_)))

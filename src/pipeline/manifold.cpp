@@ -151,6 +151,10 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
                    "giqa_knn: K = {} needs at least {} reference features, got {}",
                    options.giqa_knn_k, options.giqa_knn_k, n);
   }
+  GENSWEEP_CHECK(!options.leave_one_out || n == m, DataError,
+                 "manifold: leave-one-out compares a set with itself, but the reference has {} "
+                 "rows and the evaluated set {}",
+                 n, m);
   const bool any_ball = pr || dc || rar;
   if (any_ball || giqa) GENSWEEP_CHECK(m >= 1, DataError, "manifold: no evaluated features");
   std::vector<int> ks;  // the radii pass 1 computes
@@ -190,6 +194,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
   diag["reference_rows"] = n;
   diag["evaluated_rows"] = m;
   diag["dim"] = dim;
+  if (options.leave_one_out) diag["leave_one_out"] = true;
 
   // 1. Reference radii (or the precomputed ones: copies of exact distances, the same bits).
   const Share ref_share = share_of(n, tile, comm.rank(), comm.size());
@@ -257,7 +262,15 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     return result;
   }
   const auto t3 = Clock::now();
+  // Leave-one-out: each query's own index in the reference set (the same set).
+  std::vector<std::int64_t> self_index;
+  if (options.leave_one_out) {
+    for (const auto& [cb, ce] : eval_share.chunks)
+      for (std::int64_t i = cb; i < ce; ++i)
+        self_index.push_back(i);
+  }
   metrics::BallOptions ball;
+  ball.query_self_index = self_index;
   ball.precision = pr;
   ball.recall = pr;
   ball.pr_inclusive = options.precision_recall_inclusive;
@@ -284,7 +297,7 @@ ManifoldResult compute_manifold(const metrics::RowSource& reference,
     if (giqa)
       giqa_acc = std::make_unique<metrics::GiqaKnnAccumulator>(
           queries.view(), options.giqa_knn_k, options.giqa_reference_eps ? 1e-6 : 0.0, threads,
-          options.giqa_float32_reference_arithmetic);
+          options.giqa_float32_reference_arithmetic, self_index);
     stream(reference, tile, "reference", [&](FeatureView block, std::int64_t first) {
       if (balls) balls->add_block(block, first);
       if (giqa_acc) {

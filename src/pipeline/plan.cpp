@@ -162,7 +162,50 @@ std::shared_ptr<ImageSource> with_dataset_named(const std::string& id, Make&& ma
   }
 }
 
+// A comparison with directions = "both": per evaluated set and backbone, the forward and backward
+// tasks, then each set against itself (leave-one-out, k-NN metrics only; a reference's self task
+// is shared by every evaluated set of the comparison).
+void add_both_ways_tasks(const config::ComparisonConfig& c, Plan& plan) {
+  std::vector<std::string> self_metrics;
+  for (const auto& m : c.metrics)
+    if (find_metric(m).group->supports_leave_one_out()) self_metrics.push_back(m);
+  std::map<std::pair<std::string, std::string>, std::size_t> self_tasks;  // (set, backbone)
+  auto self_task = [&](const std::string& set, const std::string& backbone) {
+    if (self_metrics.empty()) return BothWaysPlan::kNoTask;
+    auto [it, added] = self_tasks.try_emplace({set, backbone}, plan.reduction.size());
+    if (added) plan.reduction.push_back({set, set, backbone, self_metrics, c.parameters, true});
+    return it->second;
+  };
+  for (const auto& e : c.evaluated) {
+    for (const auto& b : c.backbones) {
+      BothWaysPlan both{c.reference, e, b, c.metrics, c.rarest_fraction, {}};
+      using enum Direction;
+      both.tasks[static_cast<std::size_t>(kForward)] = plan.reduction.size();
+      plan.reduction.push_back({c.reference, e, b, c.metrics, c.parameters, false});
+      both.tasks[static_cast<std::size_t>(kBackward)] = plan.reduction.size();
+      plan.reduction.push_back({e, c.reference, b, c.metrics, c.parameters, false});
+      both.tasks[static_cast<std::size_t>(kSelfReference)] = self_task(c.reference, b);
+      both.tasks[static_cast<std::size_t>(kSelfEvaluated)] = self_task(e, b);
+      plan.both_ways.push_back(std::move(both));
+    }
+  }
+}
+
 }  // namespace
+
+const char* direction_name(Direction direction) {
+  switch (direction) {
+    case Direction::kForward:
+      return "forward";
+    case Direction::kBackward:
+      return "backward";
+    case Direction::kSelfReference:
+      return "self-reference";
+    case Direction::kSelfEvaluated:
+      return "self-evaluated";
+  }
+  GENSWEEP_ASSERT(false, "unknown direction {}", static_cast<int>(direction));
+}
 
 Plan make_plan(const config::Job& job) {
   Plan plan;
@@ -273,9 +316,13 @@ Plan make_plan(const config::Job& job) {
     } catch (const UsageError& e) {
       throw ConfigError(e.what());
     }
+    if (c.directions == config::Directions::kBoth) {
+      add_both_ways_tasks(c, plan);
+      continue;
+    }
     for (const auto& e : c.evaluated) {
       for (const auto& b : c.backbones) {
-        plan.reduction.push_back({c.reference, e, b, c.metrics, c.parameters});
+        plan.reduction.push_back({c.reference, e, b, c.metrics, c.parameters, false});
       }
     }
   }

@@ -9,6 +9,7 @@
 #include "gensweep/core/log.h"
 #include "gensweep/dist/phase.h"
 #include "gensweep/metrics/blas_threads.h"
+#include "gensweep/pipeline/both_ways.h"
 #include "gensweep/pipeline/feature_set.h"
 #include "gensweep/pipeline/metric_table.h"
 #include "gensweep/pipeline/provenance.h"
@@ -146,7 +147,11 @@ GroupRequest make_request(const Plan& plan, const Item& item, FeatureSetCache& c
                        item_parameters(plan, item),
                        comm,
                        threads,
-                       references.get(task.reference, task.backbone)};
+                       references.get(task.reference, task.backbone),
+                       task.leave_one_out};
+  GENSWEEP_ASSERT(!task.leave_one_out || item.group->supports_leave_one_out(),
+                  "metric group {} cannot compare a set with itself leave-one-out",
+                  item.group->name());
   return request;
 }
 
@@ -256,8 +261,11 @@ RowLookup look_up_rows(const Plan& plan, const StoreCatalogue& catalogue,
     const auto* evaluated = identity(task.evaluated, task.backbone);
     if (reference == nullptr || evaluated == nullptr) continue;
     const auto parameters = item_parameters(plan, item);
-    out.keys[i] =
-        make_item_key(item.group->name(), item.metrics, parameters, *reference, *evaluated);
+    // A leave-one-out item computes other numbers from the same inputs: its own key.
+    const std::string keyed_group = task.leave_one_out
+                                        ? fmt::format("{}/leave-one-out", item.group->name())
+                                        : std::string(item.group->name());
+    out.keys[i] = make_item_key(keyed_group, item.metrics, parameters, *reference, *evaluated);
     out.paths[i] = result_cache_path(plan, task, item.group->name(), item.metrics, parameters);
     const auto& path = out.paths[i];
     if (!std::filesystem::exists(path)) continue;
@@ -521,6 +529,9 @@ ReductionOutput run_reduction(const Plan& plan, const dist::Comm& comm,
   out.entries = make_entries(plan, items, results);
   const PerSampleOutput per_sample = collect_per_sample(plan, items, rows, results);
   out.per_sample = write_per_sample_files(plan, per_sample);
+  BothWaysOutput both_ways = make_both_ways(plan, out.entries, per_sample.arrays);
+  out.both_ways = std::move(both_ways.tables);
+  out.rarest_overlap = std::move(both_ways.rarest_overlap);
   store_rows(items, rows, results, per_sample.lengths);
   if (!items.empty()) {
     log::info(

@@ -124,6 +124,8 @@ report::RunResults run_job(const Plan& plan, const dist::Comm& comm, const RunOp
     results.entries = std::move(reduced.entries);
     results.per_sample = std::move(reduced.per_sample);
     results.cache = reduced.cache;
+    results.both_ways = std::move(reduced.both_ways);
+    results.rarest_overlap = std::move(reduced.rarest_overlap);
   }
   if (!comm.is_root()) return results;
   results.job_name = plan.job_name;

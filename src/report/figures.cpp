@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace gensweep::report {
 namespace {
@@ -184,7 +185,68 @@ std::optional<plot::Figure> distribution_figure(std::span<const SampleScores> sc
   return figure;
 }
 
+// The rarity scores of `row`'s evaluated set against its reference in `backbone`, inside the
+// manifold (scores > 0), or nullopt when the run has none.
+std::optional<std::vector<double>> rarity_scores(std::span<const SampleScores> scores,
+                                                 const BothWaysRow& row,
+                                                 const std::string& backbone) {
+  for (const auto& s : scores) {
+    if (s.score != "rarity" || s.reference != row.reference || s.evaluated != row.evaluated ||
+        s.backbone != backbone)
+      continue;
+    std::vector<double> kept;
+    for (double v : s.values)
+      if (std::isfinite(v) && v > 0) kept.push_back(v);
+    return kept;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::vector<NamedFigure> both_ways_rarity_figures(const RunResults& results,
+                                                  std::span<const SampleScores> scores) {
+  std::vector<NamedFigure> figures;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& t : results.both_ways)
+    if (std::find(pairs.begin(), pairs.end(), std::pair(t.reference, t.evaluated)) == pairs.end())
+      pairs.emplace_back(t.reference, t.evaluated);
+  for (const auto& [a, b] : pairs) {
+    plot::Figure figure;
+    figure.title = fmt::format("rarity of {} and {}, both ways", a, b);
+    figure.note =
+        "Curves share their bins within a panel. Self directions are leave-one-out; scores of 0 "
+        "(outside every k-NN ball) are left out.";
+    for (const auto& table : results.both_ways) {
+      if (table.reference != a || table.evaluated != b) continue;
+      std::vector<std::size_t> directions;  // the row of each curve: its colour in every panel
+      std::vector<std::vector<double>> sets;
+      for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        auto kept = rarity_scores(scores, table.rows[r], table.backbone);
+        if (!kept) continue;
+        directions.push_back(r);
+        sets.push_back(std::move(*kept));
+      }
+      if (sets.empty()) continue;
+      const plot::Bins bins = plot::shared_bins(sets, kHistogramBins);
+      plot::XYPanel panel;
+      panel.title = table.backbone;
+      panel.x_label = "rarity score";
+      panel.y_label = "density";
+      for (std::size_t i = 0; i < sets.size(); ++i) {
+        const BothWaysRow& row = table.rows[directions[i]];
+        plot::Series curve = histogram_curve(sets[i], bins);
+        curve.label = fmt::format("{}: {} vs {}", row.direction, row.evaluated, row.reference);
+        curve.colour = plot::series_colour(directions[i]);
+        panel.series.push_back(std::move(curve));
+      }
+      figure.panels.push_back(std::move(panel));
+    }
+    if (!figure.panels.empty())
+      figures.push_back({fmt::format("both_ways_rarity__{}__{}", a, b), std::move(figure)});
+  }
+  return figures;
+}
 
 plot::Figure heat_map_figure(const ResultTable& table, const TableOptions& options) {
   const Better better = options.better_for(table.metric);
@@ -251,6 +313,8 @@ std::vector<NamedFigure> build_figures(const RunResults& results,
             {fmt::format("distribution_{}__vs__{}", score, view.reference), std::move(*f)});
     }
   }
+  for (auto& f : both_ways_rarity_figures(results, scores))
+    figures.push_back(std::move(f));
   for (const auto& study : results.studies)
     for (auto& f : study_figures(study, options))
       figures.push_back(std::move(f));

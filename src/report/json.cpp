@@ -6,7 +6,9 @@
 #include "gensweep/report/atomic_file.h"
 #include "study_json.h"
 
+#include <cmath>
 #include <limits>
+#include <optional>
 
 namespace gensweep::report {
 namespace {
@@ -31,6 +33,53 @@ Ordered entry_document(const MetricEntry& e) {
   return Ordered{{"reference", e.reference}, {"evaluated", e.evaluated},
                  {"backbone", e.backbone},   {"metric", e.metric},
                  {"value", value},           {"diagnostics", std::move(diagnostics)}};
+}
+
+// A both-ways table: values keyed by metric in the table's column order, null where a direction
+// has no finite value (not computed for a set against itself, or not a number).
+Ordered both_ways_document(const BothWaysTable& t) {
+  Ordered rows = Ordered::array();
+  for (const auto& row : t.rows) {
+    Ordered values = Ordered::object();
+    for (std::size_t m = 0; m < t.metrics.size(); ++m) {
+      const auto& v = m < row.values.size() ? row.values[m] : std::nullopt;
+      values[t.metrics[m]] = v && std::isfinite(*v) ? Ordered(*v) : Ordered(nullptr);
+    }
+    rows.push_back({{"direction", row.direction},
+                    {"reference", row.reference},
+                    {"evaluated", row.evaluated},
+                    {"leave_one_out", row.leave_one_out},
+                    {"values", std::move(values)},
+                    {"by_definition", row.by_definition}});
+  }
+  return Ordered{{"reference", t.reference},
+                 {"evaluated", t.evaluated},
+                 {"backbone", t.backbone},
+                 {"metrics", t.metrics},
+                 {"rows", std::move(rows)}};
+}
+
+BothWaysTable both_ways_from_json(const nlohmann::json& j) {
+  BothWaysTable t;
+  t.reference = j.at("reference").get<std::string>();
+  t.evaluated = j.at("evaluated").get<std::string>();
+  t.backbone = j.at("backbone").get<std::string>();
+  t.metrics = j.at("metrics").get<std::vector<std::string>>();
+  for (const auto& r : j.at("rows")) {
+    BothWaysRow row;
+    row.direction = r.at("direction").get<std::string>();
+    row.reference = r.at("reference").get<std::string>();
+    row.evaluated = r.at("evaluated").get<std::string>();
+    row.leave_one_out = r.at("leave_one_out").get<bool>();
+    const auto& values = r.at("values");
+    for (const auto& metric : t.metrics) {
+      const auto& v = values.at(metric);
+      row.values.push_back(v.is_null() ? std::nullopt : std::optional<double>(v.get<double>()));
+    }
+    row.by_definition = r.at("by_definition").get<std::vector<std::string>>();
+    t.rows.push_back(std::move(row));
+  }
+  return t;
 }
 
 // Keys in schema order so that a person reading results.json sees provenance first.
@@ -88,6 +137,23 @@ Ordered document(const RunResults& r) {
     doc["studies"] = Ordered::array();
     for (const auto& study : r.studies)
       doc["studies"].push_back(detail::study_document(study));
+  }
+  // Only runs with a both-ways comparison have these keys (older readers and documents agree).
+  if (!r.both_ways.empty()) {
+    doc["both_ways"] = Ordered::array();
+    for (const auto& t : r.both_ways)
+      doc["both_ways"].push_back(both_ways_document(t));
+  }
+  if (!r.rarest_overlap.empty()) {
+    doc["rarest_overlap"] = Ordered::array();
+    for (const auto& o : r.rarest_overlap)
+      doc["rarest_overlap"].push_back({{"reference", o.reference},
+                                       {"evaluated", o.evaluated},
+                                       {"direction", o.direction},
+                                       {"backbone_a", o.backbone_a},
+                                       {"backbone_b", o.backbone_b},
+                                       {"k", o.k},
+                                       {"jaccard", o.jaccard}});
   }
   doc["warnings"] = r.warnings;
   return doc;
@@ -193,6 +259,19 @@ RunResults results_from_json(const nlohmann::json& doc) {
       const auto& studies = doc.at("studies");
       for (std::size_t i = 0; i < studies.size(); ++i)
         r.studies.push_back(detail::study_from_json(studies[i], i));
+    }
+    // Optional: runs without a both-ways comparison.
+    if (doc.contains("both_ways")) {
+      for (const auto& t : doc.at("both_ways"))
+        r.both_ways.push_back(both_ways_from_json(t));
+    }
+    if (doc.contains("rarest_overlap")) {
+      for (const auto& o : doc.at("rarest_overlap"))
+        r.rarest_overlap.push_back(
+            {o.at("reference").get<std::string>(), o.at("evaluated").get<std::string>(),
+             o.at("direction").get<std::string>(), o.at("backbone_a").get<std::string>(),
+             o.at("backbone_b").get<std::string>(), o.at("k").get<std::int64_t>(),
+             o.at("jaccard").get<double>()});
     }
     r.warnings = doc.at("warnings").get<std::vector<std::string>>();
     return r;

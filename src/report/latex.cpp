@@ -2,6 +2,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/core/strings.h"
+#include "gensweep/report/both_ways_tables.h"
 #include "gensweep/report/study_tables.h"
 
 #include <fmt/format.h>
@@ -265,6 +266,7 @@ std::string latex_document(const RunResults& results, const TableOptions& option
   }
   for (const auto& study : results.studies)
     out += latex_study(study, options);
+  out += both_ways_latex(results, options);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "gensweep/report/markdown.h"
 
 #include "gensweep/report/atomic_file.h"
+#include "gensweep/report/both_ways_tables.h"
 #include "gensweep/report/study_tables.h"
 
 #include <fmt/format.h>
@@ -264,6 +265,7 @@ std::string markdown_report(const RunResults& results, const TableOptions& optio
   out += "\n";
   std::string tables = markdown_tables(results, options);
   out += tables.empty() ? "No results.\n" : tables;
+  out += both_ways_markdown(results, options);
 
   if (!results.datasets.empty()) {
     std::vector<std::vector<std::string>> rows;

@@ -2,6 +2,7 @@
 
 #include "gensweep/core/error.h"
 #include "gensweep/report/atomic_file.h"
+#include "gensweep/report/both_ways_tables.h"
 #include "gensweep/report/csv.h"
 #include "gensweep/report/json.h"
 #include "gensweep/report/latex.h"
@@ -18,6 +19,8 @@ void write_all(const RunResults& results, const std::filesystem::path& out_dir,
   std::string csv = to_csv(results);
   std::string markdown = markdown_report(results, options);
   std::string latex = latex_document(results, options);
+  std::string both_ways = both_ways_csv(results);
+  std::string rarest_overlap = rarest_overlap_csv(results);
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -32,6 +35,10 @@ void write_all(const RunResults& results, const std::filesystem::path& out_dir,
     write_file_atomically(out_dir / kStudyAgreementCsvFileName,
                           study_agreement_csv(results.studies));
   }
+  // Only runs with a both-ways comparison have these (both_ways_tables.h).
+  if (!both_ways.empty()) write_file_atomically(out_dir / kBothWaysCsvFileName, both_ways);
+  if (!rarest_overlap.empty())
+    write_file_atomically(out_dir / kRarestOverlapCsvFileName, rarest_overlap);
   write_file_atomically(out_dir / kJsonFileName, json);
 }
 

@@ -343,5 +343,21 @@ TEST_F(CanonicalTest, SourceLocationsAndPresetNamesDoNotCount) {
   EXPECT_EQ(config_hash(a), config_hash(b));
 }
 
+// directions = "one" is the default: jobs written before the key existed keep their hash, and
+// saying "one" changes nothing; "both" (and its rarest_fraction) does.
+TEST_F(CanonicalTest, DirectionsOneKeepsTheHashBothMovesIt) {
+  const Job absent = load(minimal_plus(""));
+  const Job one = load(minimal_plus("directions = \"one\"\n"));
+  const Job both = load(minimal_plus("directions = \"both\"\n"));
+  const Job both_fraction = load(minimal_plus("directions = \"both\"\nrarest_fraction = 0.25\n"));
+  EXPECT_EQ(canonical_form(absent), canonical_form(one));
+  EXPECT_EQ(canonical_form(absent).find("directions"), std::string::npos);
+  EXPECT_NE(config_hash(absent), config_hash(both));
+  EXPECT_NE(config_hash(both), config_hash(both_fraction));
+  EXPECT_NE(canonical_form(both_fraction).find("directions = \"both\"\nrarest_fraction = 0.25\n"),
+            std::string::npos)
+      << canonical_form(both_fraction);
+}
+
 }  // namespace
 }  // namespace gensweep::config::testing

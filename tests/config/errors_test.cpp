@@ -852,5 +852,35 @@ TEST_F(ErrorsTest, FindUnknownIds) {
   }
 }
 
+TEST_F(ErrorsTest, DirectionsIsOneOrBoth) {
+  EXPECT_EQ(load(minimal_plus("")).comparisons[0].directions, Directions::kOne);
+  EXPECT_EQ(load(minimal_plus("directions = \"both\"\n")).comparisons[0].directions,
+            Directions::kBoth);
+  EXPECT_EQ(load(minimal_plus("directions = \"one\"\n")).comparisons[0].directions,
+            Directions::kOne);
+  // Line 23 continues the minimal job's [[comparisons]] table.
+  EXPECT_EQ(error_of(minimal_plus("directions = \"bothh\"\n")),
+            at(23, 14,
+               "comparisons[0].directions: unknown directions value \"bothh\" (did you mean "
+               "\"both\"?)"));
+  EXPECT_EQ(error_of(minimal_plus("directions = 2\n")),
+            at(23, 14, "comparisons[0].directions: expected a string, got integer"));
+}
+
+TEST_F(ErrorsTest, RarestFractionIsAFractionOfABothWaysComparison) {
+  EXPECT_DOUBLE_EQ(load(minimal_plus("directions = \"both\"\n")).comparisons[0].rarest_fraction,
+                   0.1);
+  EXPECT_DOUBLE_EQ(load(minimal_plus("directions = \"both\"\nrarest_fraction = 0.5\n"))
+                       .comparisons[0]
+                       .rarest_fraction,
+                   0.5);
+  EXPECT_EQ(error_of(minimal_plus("rarest_fraction = 0.5\n")),
+            at(23, 19,
+               "comparisons[0].rarest_fraction: applies only to comparisons with directions = "
+               "\"both\""));
+  EXPECT_EQ(error_of(minimal_plus("directions = \"both\"\nrarest_fraction = 1.5\n")),
+            at(24, 19, "comparisons[0].rarest_fraction: expected a fraction in (0, 1], got 1.5"));
+}
+
 }  // namespace
 }  // namespace gensweep::config::testing

@@ -5,6 +5,7 @@
 #include "gensweep/config/loader.h"
 #include "gensweep/core/error.h"
 #include "gensweep/io/corruption.h"
+#include "gensweep/pipeline/metric_table.h"
 #include "test_util.h"
 
 namespace gensweep::pipeline {
@@ -23,6 +24,7 @@ class PlanTest : public ::testing::Test {
     testing::write_text(dir_ / "job.toml", text);
     config::LoadOptions options;
     options.presets_dir = testing::source_dir() / "configs";
+    options.known_metrics = metric_names();
     return make_plan(config::load_job(dir_ / "job.toml", options));
   }
   testing::TempDir dir_;
@@ -77,6 +79,60 @@ TEST_F(PlanTest, ExtractionFollowsJobOrderAndReductionFollowsComparisons) {
   EXPECT_NE(plan.dataset("blurry").description.find("gaussian_blur(sigma=1.5)"), std::string::npos)
       << plan.dataset("blurry").description;
   EXPECT_EQ(plan.store_path("ref", "pix"), dir_.path() / "out" / "stores" / "ref" / "pix.h5");
+}
+
+TEST_F(PlanTest, BothWaysAddsBackwardAndLeaveOneOutSelfTasks) {
+  std::string job = kJob;
+  job += "metrics = [\"fd\", \"rarity\", \"precision\"]\ndirections = \"both\"\n";
+  Plan plan = plan_for(job);
+  // Per evaluated set and backbone: forward, backward; each set against itself once per backbone
+  // (the reference's self task shared by both evaluated sets), k-NN metrics only.
+  ASSERT_EQ(plan.both_ways.size(), 4u);
+  ASSERT_EQ(plan.reduction.size(), 2u * 4u + 2u + 2u * 2u);
+  const BothWaysPlan& first = plan.both_ways[0];
+  EXPECT_EQ(first.reference, "ref");
+  EXPECT_EQ(first.evaluated, "blurry");
+  EXPECT_EQ(first.backbone, "cnn");
+  EXPECT_DOUBLE_EQ(first.rarest_fraction, 0.1);
+  auto task = [&](const BothWaysPlan& b, Direction d) -> const ReductionTask& {
+    return plan.reduction.at(b.tasks[static_cast<std::size_t>(d)]);
+  };
+  EXPECT_EQ(task(first, Direction::kForward).reference, "ref");
+  EXPECT_EQ(task(first, Direction::kForward).evaluated, "blurry");
+  EXPECT_FALSE(task(first, Direction::kForward).leave_one_out);
+  EXPECT_EQ(task(first, Direction::kBackward).reference, "blurry");
+  EXPECT_EQ(task(first, Direction::kBackward).evaluated, "ref");
+  EXPECT_EQ(task(first, Direction::kBackward).metrics,
+            (std::vector<std::string>{"fd", "rarity", "precision"}));
+  for (Direction d : {Direction::kSelfReference, Direction::kSelfEvaluated}) {
+    const ReductionTask& self = task(first, d);
+    EXPECT_TRUE(self.leave_one_out);
+    EXPECT_EQ(self.reference, self.evaluated);
+    EXPECT_EQ(self.backbone, "cnn");
+    // fd of a set against itself is 0 by definition: not computed.
+    EXPECT_EQ(self.metrics, (std::vector<std::string>{"rarity", "precision"}));
+  }
+  EXPECT_EQ(task(first, Direction::kSelfReference).reference, "ref");
+  EXPECT_EQ(task(first, Direction::kSelfEvaluated).reference, "blurry");
+  // "other" in cnn shares ref's self task in cnn.
+  const BothWaysPlan& other = plan.both_ways[2];
+  EXPECT_EQ(other.evaluated, "other");
+  EXPECT_EQ(other.backbone, "cnn");
+  EXPECT_EQ(other.tasks[static_cast<std::size_t>(Direction::kSelfReference)],
+            first.tasks[static_cast<std::size_t>(Direction::kSelfReference)]);
+}
+
+TEST_F(PlanTest, BothWaysWithoutKnnMetricsHasNoSelfTasks) {
+  std::string job = kJob;
+  job += "directions = \"both\"\n";  // metrics: fd only
+  Plan plan = plan_for(job);
+  ASSERT_EQ(plan.reduction.size(), 2u * 4u);
+  for (const auto& b : plan.both_ways) {
+    EXPECT_EQ(b.tasks[static_cast<std::size_t>(Direction::kSelfReference)], BothWaysPlan::kNoTask);
+    EXPECT_EQ(b.tasks[static_cast<std::size_t>(Direction::kSelfEvaluated)], BothWaysPlan::kNoTask);
+  }
+  for (const auto& t : plan.reduction)
+    EXPECT_FALSE(t.leave_one_out);
 }
 
 TEST_F(PlanTest, FidInceptionParamsBecomeFeaturesOptions) {

@@ -365,7 +365,7 @@ GroupResult run_gmm_group(const FeatureSet& ref, const FeatureSet& ev,
                           const config::MetricParameterValues& set, ReferenceCache* cache) {
   dist::Comm serial;
   const std::vector<std::string> metrics = {"giqa_gmm", "qs", "ds"};
-  GroupRequest request{ref, ev, metrics, {}, serial, 2, cache};
+  GroupRequest request{ref, ev, metrics, {}, serial, 2, cache, false};
   for (const auto& m : metrics)
     request.parameters.emplace(m, MetricParameters(m, set));
   GroupResult result;

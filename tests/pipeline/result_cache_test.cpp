@@ -134,7 +134,7 @@ TEST_F(ItemKeyTest, ChangesWithEveryInputAndOnlyWithThem) {
 TEST(ResultCachePath, OneFilePerItemAndParameterVariant) {
   Plan plan;
   plan.output_dir = "/out";
-  ReductionTask task{"real", "fake", "pix", {"fd"}, {}};
+  ReductionTask task{"real", "fake", "pix", {"fd"}, {}, false};
   std::map<std::string, MetricParameters> p = {{"fd", MetricParameters("fd", {})}};
   const auto path = result_cache_path(plan, task, "fd", {"fd"}, p);
   EXPECT_EQ(path.parent_path(), std::filesystem::path("/out/cache/rows"));

@@ -95,6 +95,15 @@ MUTATIONS = [
     ("study ranking score null", assign(["studies", 0, "rankings", 0, "scores", 0], None)),
     ("study value draws zero", assign(["studies", 0, "values", 0, "draws"], 0)),
     ("study value std missing", delete(["studies", 0, "values", 0, "std"])),
+    ("both-ways direction unknown", assign(["both_ways", 0, "rows", 0, "direction"], "sideways")),
+    ("both-ways row missing", delete(["both_ways", 0, "rows", 3])),
+    ("both-ways value as string", assign(["both_ways", 0, "rows", 0, "values", "fd"], "0.5")),
+    ("both-ways leave_one_out as string",
+     assign(["both_ways", 0, "rows", 2, "leave_one_out"], "yes")),
+    ("both-ways extra field", assign(["both_ways", 0, "figure"], "x.png")),
+    ("rarest overlap jaccard above 1", assign(["rarest_overlap", 0, "jaccard"], 1.5)),
+    ("rarest overlap k negative", assign(["rarest_overlap", 0, "k"], -1)),
+    ("rarest overlap missing backbone", delete(["rarest_overlap", 0, "backbone_b"])),
 ]
 
 

@@ -1,4 +1,8 @@
 #include "gensweep/report/csv.h"
+
+#include "gensweep/report/both_ways_tables.h"
+#include "gensweep/report/markdown.h"
+#include "gensweep/report/write_all.h"
 #include "sample_results.h"
 #include "test_util.h"
 
@@ -65,6 +69,46 @@ TEST(ReportCsv, WriteCsv) {
   testing::TempDir dir;
   write_csv(testing::sample_results(), dir / "results.csv");
   EXPECT_EQ(testing::read_text(dir / "results.csv"), to_csv(testing::sample_results()));
+}
+
+// The both-ways tables: one CSV record per cell, the overlaps one per backbone pair, a Markdown
+// section per table; none of it for runs without a both-ways comparison.
+TEST(ReportBothWays, CsvRecordsAndMarkdownSection) {
+  const RunResults r = testing::sample_results_with_both_ways();
+  const std::string csv = both_ways_csv(r);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "pair_reference,pair_evaluated,backbone,direction,reference,evaluated,leave_one_out,"
+            "metric,value,by_definition");
+  EXPECT_NE(csv.find("\nclean,blur2,clip,forward,clean,blur2,false,rarity,1.5,false\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\nclean,blur2,clip,backward,blur2,clean,false,kid,,false\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\nclean,blur2,clip,self-reference,clean,clean,true,fd,0,true\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4 * 3);
+  EXPECT_EQ(rarest_overlap_csv(r),
+            "reference,evaluated,direction,backbone_a,backbone_b,k,jaccard\n"
+            "clean,blur2,forward,clip,inception,10,0.25\n"
+            "clean,blur2,self-evaluated,clip,inception,10,1\n");
+  const std::string md = markdown_report(r);
+  EXPECT_NE(md.find("## Both ways: clean and blur2, clip"), std::string::npos) << md;
+  EXPECT_NE(md.find("| self-evaluated (blur2 vs blur2, leave-one-out) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| clean | blur2 | forward | clip / inception | 10 | 0.2500 |"),
+            std::string::npos)
+      << md;
+
+  const RunResults plain = testing::sample_results();
+  EXPECT_EQ(both_ways_csv(plain), "");
+  EXPECT_EQ(rarest_overlap_csv(plain), "");
+  EXPECT_EQ(markdown_report(plain).find("Both ways"), std::string::npos);
+  testing::TempDir dir;
+  write_all(plain, dir.path());
+  EXPECT_FALSE(std::filesystem::exists(dir / kBothWaysCsvFileName));
+  write_all(r, dir.path());
+  EXPECT_EQ(testing::read_text(dir / kBothWaysCsvFileName), csv);
 }
 
 }  // namespace

@@ -32,6 +32,21 @@ TEST(ReportJson, RoundTripsThroughText) {
   EXPECT_EQ(parse_back(r), r);
 }
 
+TEST(ReportJson, BothWaysRoundTripAndAreAbsentWithoutThem) {
+  const RunResults r = testing::sample_results_with_both_ways();
+  EXPECT_EQ(parse_back(r).both_ways, r.both_ways);
+  EXPECT_EQ(parse_back(r).rarest_overlap, r.rarest_overlap);
+  const auto doc = to_json(r);
+  // Values keyed by metric, null where not computed.
+  EXPECT_TRUE(doc["both_ways"][0]["rows"][1]["values"]["kid"].is_null());
+  EXPECT_EQ(doc["both_ways"][0]["rows"][2]["values"]["fd"], 0.0);
+  EXPECT_EQ(doc["rarest_overlap"][1]["jaccard"], 1.0);
+  // A run without a both-ways comparison writes neither key: its document is as before.
+  const auto plain = to_json(testing::sample_results());
+  EXPECT_FALSE(plain.contains("both_ways"));
+  EXPECT_FALSE(plain.contains("rarest_overlap"));
+}
+
 TEST(ReportJson, DocumentNamesSchemaAndVersion) {
   auto doc = to_json(sample_results());
   EXPECT_EQ(doc["schema"], "gensweep-results");

@@ -118,4 +118,23 @@ report::RunResults sample_results_with_study() {
   return r;
 }
 
+report::RunResults sample_results_with_both_ways() {
+  report::RunResults r = sample_results();
+  report::BothWaysTable t;
+  t.reference = "clean";
+  t.evaluated = "blur2";
+  t.backbone = "clip";
+  t.metrics = {"fd", "kid", "rarity"};
+  t.rows = {
+      {"forward", "clean", "blur2", false, {0.5, 0.25, 1.5}, {}},
+      {"backward", "blur2", "clean", false, {0.75, std::nullopt, 2.5}, {}},
+      {"self-reference", "clean", "clean", true, {0.0, 0.0, 3.25}, {"fd", "kid"}},
+      {"self-evaluated", "blur2", "blur2", true, {0.0, 0.0, std::nullopt}, {"fd", "kid"}},
+  };
+  r.both_ways = {t};
+  r.rarest_overlap = {{"clean", "blur2", "forward", "clip", "inception", 10, 0.25},
+                      {"clean", "blur2", "self-evaluated", "clip", "inception", 10, 1.0}};
+  return r;
+}
+
 }  // namespace gensweep::testing

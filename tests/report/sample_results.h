@@ -15,4 +15,8 @@ report::RunResults sample_results();
 // undefined tau (NaN) and a normalising cell.
 report::RunResults sample_results_with_study();
 
+// sample_results() with a both-ways comparison of clean and blur2 in clip (one table; the self rows
+// with fd 0 by definition and kid not computed) and its rarest-image overlaps.
+report::RunResults sample_results_with_both_ways();
+
 }  // namespace gensweep::testing

@@ -181,6 +181,42 @@ TEST(ReportFigures, DistributionCurvesShareBinsAndIntegrateToOne) {
   EXPECT_EQ(series[1].colour, plot::series_colour(1));
 }
 
+// The both-ways figure: one panel per backbone of the pair, a curve per direction whose scores
+// exist, on bins shared by the panel's curves, each direction in its own colour.
+TEST(ReportFigures, BothWaysRarityCurvesShareBinsOnePerDirection) {
+  const RunResults r = testing::sample_results_with_both_ways();
+  auto scores_of = [](const std::string& reference, const std::string& evaluated,
+                      std::vector<double> values) {
+    SampleScores s = rarity_scores(evaluated, std::move(values));
+    s.reference = reference;
+    return s;
+  };
+  // forward (blur2 vs clean), backward (clean vs blur2), self-reference (clean vs clean); the
+  // self-evaluated direction has no scores: three curves.
+  const std::vector<SampleScores> scores = {scores_of("clean", "blur2", {1, 2, 0}),
+                                            scores_of("blur2", "clean", {3, 4}),
+                                            scores_of("clean", "clean", {0, 9, 5})};
+  const auto figures = both_ways_rarity_figures(r, scores);
+  ASSERT_EQ(figures.size(), 1u);
+  EXPECT_EQ(figures[0].stem, "both_ways_rarity__clean__blur2");
+  ASSERT_EQ(figures[0].figure.panels.size(), 1u);
+  EXPECT_EQ(figures[0].figure.panels[0].title, "clip");
+  const auto& series = figures[0].figure.panels[0].series;
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0].label, "forward: blur2 vs clean");
+  EXPECT_EQ(series[1].label, "backward: clean vs blur2");
+  EXPECT_EQ(series[2].label, "self-reference: clean vs clean");
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    EXPECT_EQ(series[i].x, series[0].x);  // shared bins over every kept score: 1 .. 9
+    EXPECT_EQ(series[i].colour, plot::series_colour(i));
+  }
+  EXPECT_EQ(series[0].x.front(), 1.0);
+  EXPECT_EQ(series[0].x.back(), 9.0);
+  // Also among every figure of the run, after the others.
+  const auto all = build_figures(r, scores, lower_fd_options());
+  EXPECT_EQ(all.back().stem, "both_ways_rarity__clean__blur2");
+}
+
 TEST(ReportFigures, HeatMapColoursRankWithinEachColumn) {
   const RunResults r = testing::sample_results();
   const std::vector<ResultTable> tables = build_tables(r);

@@ -1,5 +1,6 @@
-// Writes the sample results with a study (sample_results.h) with write_all into the directory given as the
-// only argument, for the schema tests that run the Python validator on a real results.json.
+// Writes the sample results with a study and a both-ways comparison (sample_results.h) with
+// write_all into the directory given as the only argument, for the schema tests that run the Python
+// validator on a real results.json.
 
 #include "gensweep/report/write_all.h"
 #include "sample_results.h"
@@ -13,7 +14,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    gensweep::report::write_all(gensweep::testing::sample_results_with_study(), argv[1]);
+    gensweep::report::RunResults results = gensweep::testing::sample_results_with_both_ways();
+    results.studies = gensweep::testing::sample_results_with_study().studies;
+    gensweep::report::write_all(results, argv[1]);
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;

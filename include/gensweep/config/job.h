@@ -60,8 +60,17 @@ struct ComputeConfig {
   ThreadLayout thread_layout = ThreadLayout::kDeterministic;
 };
 
+// [[comparisons]] directions: which ways the sets are compared (docs/METRICS.md, "Both ways").
+enum class Directions {
+  kOne,   // "one": each evaluated set against the reference's manifold (the default)
+  kBoth,  // "both": also the reference against each evaluated set's manifold, and each set
+          // against its own manifold, leave-one-out
+};
+inline constexpr std::array<std::string_view, 2> kDirectionsNames = {"one", "both"};
+
 // [[comparisons]]: one reference against several evaluated datasets, in several feature spaces.
 struct ComparisonConfig {
+  static constexpr double kDefaultRarestFraction = 0.1;
   std::string reference;               // a dataset id
   std::vector<std::string> evaluated;  // dataset ids: non-empty, no repeats, not the reference
   // Backbone ids, resolved: when the file omits the key, every backbone that applies to all the
@@ -71,6 +80,10 @@ struct ComparisonConfig {
   // [comparisons.parameters]: what the job set (metric -> name -> value), each metric among
   // `metrics`; unset parameters take the defaults of the metric table.
   MetricParameterValues parameters;
+  Directions directions = Directions::kOne;
+  // "both" only: the k rarest samples whose overlap between feature spaces is reported are this
+  // fraction of a set's rows (0 < f <= 1; k = max(1, round(f * rows))).
+  double rarest_fraction = kDefaultRarestFraction;
   SourceLocation where;  // the [[comparisons]] header, or the [[studies]] header that made it
   std::string study;     // the study that generated this comparison; empty for the file's own
 };

@@ -107,6 +107,11 @@ struct BallOptions {
   bool rarity = false;   // radius_rarity, strict
   bool realism = false;  // radius_pr of references with radius_pr <= realism_max_radius
   double realism_max_radius = 0;
+  // Leave-one-out, when the queries are rows of the reference set itself: the reference index of
+  // each query (length = queries.rows). The pair (query, that reference) takes part in no test
+  // (its own ball, its own ball in recall and coverage, realism) and is not its nearest
+  // reference. Empty: every pair counts.
+  std::span<const std::int64_t> query_self_index{};
 };
 
 class BallAccumulator {
@@ -156,8 +161,10 @@ float l1_distance_float32(const float* query, const float* reference, std::int64
 
 class GiqaKnnAccumulator {
  public:
+  // query_self_index: as BallOptions::query_self_index (leave-one-out), or empty.
   GiqaKnnAccumulator(FeatureView queries, int k, double eps, int threads,
-                     bool float32_reference_arithmetic = false);
+                     bool float32_reference_arithmetic = false,
+                     std::span<const std::int64_t> query_self_index = {});
   void add_block(FeatureView block, std::int64_t first_index);
   std::vector<double> finish() const;  // scores per query
 
@@ -167,6 +174,7 @@ class GiqaKnnAccumulator {
   double eps_;
   int threads_;
   bool float32_;
+  std::span<const std::int64_t> query_self_index_;
   std::vector<double> smallest_;  // [queries x k], ascending, +inf initially
 };
 

@@ -74,6 +74,11 @@ struct ManifoldOptions {
   // the results are bit for bit those of computing them: the radii are exact float64 distances.
   // Must hold the same on every rank; each vector has one value per reference row (checked).
   const std::map<int, std::vector<double>>* reference_radii = nullptr;
+  // The evaluated source is the reference source itself (same rows, same order): pass 3 skips
+  // every pair of a sample with itself, so no sample lies in its own ball, counts itself as its
+  // own neighbour for recall, coverage or KNN-GIQA, or is its own nearest reference. The radii
+  // (passes 1 and 2) are the usual ones: the k-th neighbour other than the sample itself.
+  bool leave_one_out = false;
 };
 
 struct ManifoldResult {

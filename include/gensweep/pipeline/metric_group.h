@@ -64,6 +64,9 @@ struct GroupRequest {
   // The reference set's cached states (k-NN radii, GMM fits), or null: stage 1 takes them from
   // there when present and adds them when it computes them. Results are the same bits.
   ReferenceCache* reference_cache = nullptr;
+  // The evaluated set is the reference set itself and each sample's own ball and the sample as its
+  // own neighbour are excluded (leave-one-out); only groups that support_leave_one_out() get it.
+  bool leave_one_out = false;
 
   bool wants(const std::string& metric) const;
   // The typed parameters of `metric` (which must be requested).
@@ -121,6 +124,9 @@ class MetricGroup {
   virtual bool collective() const { return false; }
   // It can compare imported statistics (FeatureSet::statistics_only): a mean and a covariance.
   virtual bool works_from_statistics() const { return false; }
+  // It can compare a set against itself leave-one-out (GroupRequest::leave_one_out): the k-NN
+  // group. Other groups are not computed for a set against itself (docs/METRICS.md, "Both ways").
+  virtual bool supports_leave_one_out() const { return false; }
 
   // Whether stage 1's state goes to the reference cache's side file, made by one rank: the reduce
   // stage then runs stage 1 once per reference set and parameters before dealing the items, so

@@ -3,6 +3,8 @@
 // (comparison x backbone x metrics). The same plan drives a local run, an MPI run and (later) a
 // Slurm submission. Only plan.cpp knows the config module's structs.
 
+#include <array>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -69,6 +71,28 @@ struct ReductionTask {
   std::string backbone;
   std::vector<std::string> metrics;
   config::MetricParameterValues parameters;  // what the job set; defaults in the metric table
+  // A set against its own manifold (reference == evaluated): the k-NN groups exclude each
+  // sample's own ball and the sample itself as a neighbour (docs/METRICS.md, "Both ways").
+  bool leave_one_out = false;
+};
+
+// The four directions of a both-ways comparison, in table order.
+enum class Direction { kForward, kBackward, kSelfReference, kSelfEvaluated };
+inline constexpr std::size_t kDirections = 4;
+
+// One (reference A, evaluated B, backbone) of a comparison with directions = "both": the
+// reduction tasks of its four directions, (A ref, B eval), (B ref, A eval), (A ref, A eval) and
+// (B ref, B eval), the last two leave-one-out. A self direction has no task (kNoTask) when none of
+// the comparison's metrics is a k-NN metric: the other metrics are not computed for a set against
+// itself.
+struct BothWaysPlan {
+  static constexpr std::size_t kNoTask = static_cast<std::size_t>(-1);
+  std::string reference;  // A
+  std::string evaluated;  // B
+  std::string backbone;
+  std::vector<std::string> metrics;  // the comparison's metrics, job order
+  double rarest_fraction = 0.1;      // of each set's rows: the k rarest compared across backbones
+  std::array<std::size_t, kDirections> tasks{};  // indices into Plan::reduction, by Direction
 };
 
 // A [[studies]] table as the analysis needs it (config::StudyConfig without the TOML): its grid of
@@ -106,6 +130,7 @@ struct Plan {
   std::vector<ExtractionTask> extraction;
   std::vector<ReductionTask> reduction;
   std::vector<StudyPlan> studies;
+  std::vector<BothWaysPlan> both_ways;  // comparisons with directions = "both", task order
 
   const DatasetPlan& dataset(std::string_view id) const;
   const BackbonePlan& backbone(std::string_view id) const;
@@ -113,6 +138,9 @@ struct Plan {
 };
 
 Plan make_plan(const config::Job& job);
+
+// "forward", "backward", "self-reference", "self-evaluated" (results.json, tables).
+const char* direction_name(Direction direction);
 
 // compute.threads, or when it is 0 the machine's cores shared by the ranks (at least 1).
 int threads_per_rank(const ComputeSettings& compute, int ranks);

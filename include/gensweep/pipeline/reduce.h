@@ -16,6 +16,9 @@ struct ReductionOutput {
   std::vector<report::PerSampleFile> per_sample;  // written by rank 0
   // Row cache and reference-structure cache counts (the same on every rank).
   report::CacheSummary cache;
+  // Comparisons with directions = "both" (pipeline/both_ways.h), rank 0.
+  std::vector<report::BothWaysTable> both_ways;
+  std::vector<report::RarestOverlap> rarest_overlap;
 };
 
 // Collective. Metrics that share work are computed together (metric_table.h: groups): groups one

@@ -11,6 +11,10 @@
 //   distribution_<score>__vs__<reference>   rarity, giqa_knn, giqa_gmm: one panel per feature
 //                                           space, one density-histogram curve per evaluated set,
 //                                           on bins shared by the panel's curves
+//   both_ways_rarity__<A>__<B>              comparisons with directions = "both": one panel per
+//                                           feature space, one rarity curve per direction
+//                                           (forward, backward, both self directions), on bins
+//                                           shared by the panel's curves
 //
 // Stems follow the ids, which are file-name safe (lowercase [a-z0-9][a-z0-9_.-]*).
 
@@ -37,6 +41,10 @@ struct NamedFigure {
 std::vector<NamedFigure> build_figures(const RunResults& results,
                                        std::span<const SampleScores> scores,
                                        const TableOptions& options);
+
+// The both-ways rarity figures alone (also part of build_figures, after everything else).
+std::vector<NamedFigure> both_ways_rarity_figures(const RunResults& results,
+                                                  std::span<const SampleScores> scores);
 
 // The heat map of one table alone (a figure of its own in build_figures).
 plot::Figure heat_map_figure(const ResultTable& table, const TableOptions& options);

@@ -88,6 +88,45 @@ struct CacheSummary {
   bool operator==(const CacheSummary&) const = default;
 };
 
+// One direction of a both-ways comparison (docs/METRICS.md, "Both ways"): "forward" (A ref, B
+// eval), "backward" (B ref, A eval), "self-reference" (A against A) or "self-evaluated" (B against
+// B), the last two leave-one-out.
+struct BothWaysRow {
+  std::string direction{};
+  std::string reference{};
+  std::string evaluated{};
+  bool leave_one_out = false;
+  // Aligned with BothWaysTable::metrics; nullopt: not computed in this direction (a metric other
+  // than the k-NN ones of a set against itself) or not a finite number.
+  std::vector<std::optional<double>> values{};
+  // Metrics whose value is 0 by definition rather than computed: FD and KID of a set against
+  // itself (a distance between a distribution and itself).
+  std::vector<std::string> by_definition{};
+  bool operator==(const BothWaysRow&) const = default;
+};
+
+// The four directions of (A, B) in one feature space, side by side.
+struct BothWaysTable {
+  std::string reference{};  // A
+  std::string evaluated{};  // B
+  std::string backbone{};
+  std::vector<std::string> metrics{};  // the comparison's metrics, job order
+  std::vector<BothWaysRow> rows{};     // forward, backward, self-reference, self-evaluated
+  bool operator==(const BothWaysTable&) const = default;
+};
+
+// How far two feature spaces agree on which images are rarest: the Jaccard index of the k
+// highest rarity scores of one direction's evaluated set in two backbones.
+struct RarestOverlap {
+  std::string reference{};  // the both-ways pair (A, B) ...
+  std::string evaluated{};
+  std::string direction{};  // ... and the direction whose evaluated set is ranked
+  std::string backbone_a{}, backbone_b{};
+  std::int64_t k = 0;  // images taken from each backbone's ranking
+  double jaccard = 0;  // |rarest_a and rarest_b| / |rarest_a or rarest_b|
+  bool operator==(const RarestOverlap&) const = default;
+};
+
 struct RunResults {
   std::string job_name{};
   std::string job_file{};
@@ -103,8 +142,10 @@ struct RunResults {
   std::vector<StoreSummary> stores{};
   std::vector<MetricEntry> entries{};
   std::vector<PerSampleFile> per_sample{};
-  std::optional<CacheSummary> cache{};  // runs with a reduce stage
-  std::vector<StudyResults> studies{};  // one per [[studies]] table, in job order
+  std::optional<CacheSummary> cache{};          // runs with a reduce stage
+  std::vector<BothWaysTable> both_ways{};       // comparisons with directions = "both"
+  std::vector<RarestOverlap> rarest_overlap{};  // their backbone pairs, per direction
+  std::vector<StudyResults> studies{};          // one per [[studies]] table, in job order
   std::vector<std::string> warnings{};
   bool operator==(const RunResults&) const = default;
 };

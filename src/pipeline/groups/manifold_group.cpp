@@ -70,6 +70,7 @@ struct GiqaKnnParameters {
 
 ManifoldOptions options_of(const GroupRequest& request) {
   ManifoldOptions o;
+  o.leave_one_out = request.leave_one_out;
   o.want_precision_recall = request.wants("precision") || request.wants("recall");
   o.want_density_coverage = request.wants("density") || request.wants("coverage");
   o.want_rarity = request.wants("rarity");
@@ -137,6 +138,7 @@ class ManifoldGroup final : public MetricGroup {
   }
   GroupNeeds needs() const override { return {.rows = true}; }
   bool collective() const override { return true; }
+  bool supports_leave_one_out() const override { return true; }
 
   // Collective: every rank gets the same answer.
   std::shared_ptr<const ReferenceState> reference(const GroupRequest& request) const override {
@@ -191,6 +193,7 @@ class ManifoldGroup final : public MetricGroup {
       diagnostics["parameters"] = request.parameters.at(metric).to_json();
       diagnostics["n_reference"] = request.reference.count();
       diagnostics["n_evaluated"] = request.evaluated.count();
+      if (request.leave_one_out) diagnostics["leave_one_out"] = true;
       diagnostics["engine"] = r.diagnostics;
       result.values[metric] = {value, std::move(diagnostics)};
     };
