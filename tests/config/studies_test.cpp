@@ -204,5 +204,138 @@ TEST_F(StudiesTest, CanonicalFormWritesTheStudyAndReadsBackToTheSameJob) {
   EXPECT_NE(config_hash(other), config_hash(job));
 }
 
+// The head with a third folder dataset, "cf", on line 15-18; a study's keys start on line 25.
+std::string other_kind(std::string_view keys) {
+  return std::string(R"([job]
+name = "t"
+output = "out"
+
+[[datasets]]
+id = "real"
+source = "folder"
+path = "data/a"
+
+[[datasets]]
+id = "eval"
+source = "folder"
+path = "data/b"
+
+[[datasets]]
+id = "cf"
+source = "folder"
+path = "data/a"
+
+[[backbones]]
+id = "pix"
+kind = "pixels"
+
+[[studies]]
+)") + std::string(keys);
+}
+
+TEST_F(StudiesTest, MixturesExpandIntoSeededDrawsPerCounterfactualAndProportion) {
+  const Job job = load(other_kind(
+      "id = \"m\"\nkind = \"mixtures\"\nreference = \"real\"\nbase = \"eval\"\n"
+      "counterfactuals = [\"cf\"]\nproportions = [1, 0, 0.25]\nsize = 10\ndraws = 2\nseed = 7\n"
+      "normalise_by = { counterfactual = \"cf\", proportion = 1 }\n"));
+  const StudyConfig& study = job.studies[0];
+  EXPECT_EQ(study.kind, StudyConfig::Kind::kMixtures);
+  EXPECT_EQ(study.factor_name(), "counterfactual");
+  EXPECT_EQ(study.levels, (std::vector<double>{0, 0.25, 1}));
+  ASSERT_EQ(study.cells.size(), 6u);  // no base cell: proportion 0 is the base
+  EXPECT_EQ(study.cells[0], (StudyCell{"cf", 0, 0, "m.cf.p0.d0"}));
+  EXPECT_EQ(study.cells[3], (StudyCell{"cf", 0.25, 1, "m.cf.p0.25.d1"}));
+  const auto* mixture = std::get_if<MixtureSource>(&find_dataset(job, "m.cf.p0.25.d1").source);
+  ASSERT_NE(mixture, nullptr);
+  EXPECT_EQ(mixture->base, "eval");
+  EXPECT_EQ(mixture->counterfactual, "cf");
+  EXPECT_EQ(mixture->proportion, 0.25);
+  EXPECT_EQ(mixture->size, 10);
+  EXPECT_EQ(mixture->seed, 8u);  // seed + draw
+  EXPECT_EQ(*study.normalise_by, (StudyReferenceCell{"cf", 1}));
+  // The canonical form reads back to the same job.
+  const std::string text = canonical_form(job);
+  EXPECT_THAT(text, HasSubstr("proportions = [0, 0.25, 1]\nsize = 10\ndraws = 2\n"));
+  EXPECT_EQ(canonical_form(load(text)), text);
+}
+
+TEST_F(StudiesTest, MixturesRefuseWrongKeysWithTheirLine) {
+  const std::string head =
+      "id = \"m\"\nkind = \"mixtures\"\nreference = \"real\"\nbase = \"eval\"\n";
+  EXPECT_THAT(
+      error_of(other_kind(head + "counterfactuals = [\"eval\"]\nproportions = [0]\nsize = 3\n")),
+      HasSubstr(at(29, 20, "studies[0].counterfactuals[0]: dataset \"eval\" is the base")));
+  EXPECT_THAT(
+      error_of(other_kind(head + "counterfactuals = [\"cf\"]\nproportions = [0, 1.5]\nsize = 3\n")),
+      HasSubstr(at(30, 19, "studies[0].proportions[1]: expected a number in 0..1")));
+  EXPECT_THAT(error_of(other_kind(
+                  head + "counterfactuals = [\"cf\"]\nproportions = [0.5, 0.5]\nsize = 3\n")),
+              HasSubstr(at(30, 21, "studies[0].proportions[1]: proportion 0.5 is listed twice")));
+  EXPECT_THAT(error_of(other_kind(
+                  head + "counterfactuals = [\"cf\"]\nproportions = [0]\nsize = 3\ndraws = 0\n")),
+              HasSubstr(at(32, 9, "studies[0].draws: expected an integer in 1..1000")));
+  EXPECT_THAT(error_of(other_kind(head + "counterfactuals = [\"cf\"]\nproportions = [0]\n")),
+              HasSubstr("studies[0]: missing required key \"size\""));
+  // A corruptions key in a mixtures study.
+  EXPECT_THAT(
+      error_of(other_kind(head + "counterfactuals = [\"cf\"]\nproportions = [0]\nsize = 3\n"
+                                 "severities = [1]\n")),
+      HasSubstr(at(32, 1, "studies[0].severities: unknown key for study kind \"mixtures\"")));
+  EXPECT_THAT(
+      error_of(other_kind(head + "counterfactuals = [\"cf\"]\nproportions = [0]\nsize = 3\n"
+                                 "normalise_by = { counterfactual = \"cf\", proportion = 1 }\n")),
+      HasSubstr("studies[0].normalise_by.proportion: proportion 1 is not among the study's "
+                "proportions"));
+}
+
+TEST_F(StudiesTest, RegionsDistortEachRegionAndTheWholeImage) {
+  const Job job = load(other_kind(
+      "id = \"r\"\nkind = \"regions\"\nreference = \"real\"\nbase = \"eval\"\nmask = \"cf\"\n"
+      "distortion = { kind = \"gaussian_blur\", sigma = 2.0 }\n"
+      "regions = { skin = [1], hair = [13, 17] }\n"));
+  const StudyConfig& study = job.studies[0];
+  // The file's order, then the whole image, which normalises every region.
+  EXPECT_EQ(study.factors, (std::vector<std::string>{"skin", "hair", "whole"}));
+  EXPECT_EQ(*study.normalise_by, (StudyReferenceCell{"whole", 1}));
+  ASSERT_EQ(study.cells.size(), 3u);
+  EXPECT_EQ(study.cells[1], (StudyCell{"hair", 1, 0, "r.hair"}));
+  const auto* hair = std::get_if<DerivedSource>(&find_dataset(job, "r.hair").source);
+  ASSERT_NE(hair, nullptr);
+  ASSERT_TRUE(hair->region.has_value());
+  EXPECT_EQ(hair->region->mask, "cf");
+  EXPECT_EQ(hair->region->values, (std::vector<int>{13, 17}));
+  const auto* whole = std::get_if<DerivedSource>(&find_dataset(job, "r.whole").source);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_FALSE(whole->region.has_value());
+  EXPECT_EQ(std::get<GaussianBlur>(whole->distortion).sigma, 2.0);
+  const std::string text = canonical_form(job);
+  EXPECT_THAT(text, HasSubstr("regions = { skin = [1], hair = [13, 17] }\n"));
+  EXPECT_EQ(canonical_form(load(text)), text);
+}
+
+TEST_F(StudiesTest, RegionsRefuseWrongKeysWithTheirLine) {
+  const std::string head =
+      "id = \"r\"\nkind = \"regions\"\nreference = \"real\"\nbase = \"eval\"\n"
+      "mask = \"cf\"\ndistortion = { kind = \"gaussian_blur\", sigma = 2.0 }\n";
+  EXPECT_THAT(error_of(other_kind(head + "regions = { whole = [1] }\n")),
+              HasSubstr(at(31, 21, "studies[0].regions.whole: \"whole\" cannot name a region")));
+  EXPECT_THAT(error_of(other_kind(head + "regions = { skin = [] }\n")),
+              HasSubstr(at(31, 20, "studies[0].regions.skin: expected at least one label value")));
+  EXPECT_THAT(error_of(other_kind(head + "regions = { skin = [1, 256] }\n")),
+              HasSubstr(at(31, 24, "studies[0].regions.skin[1]: expected an integer in 0..255")));
+  EXPECT_THAT(error_of(other_kind(head + "regions = { skin = [1, 1] }\n")),
+              HasSubstr(at(31, 24, "studies[0].regions.skin[1]: label 1 is listed twice")));
+  EXPECT_THAT(error_of(other_kind(head + "regions = {}\n")),
+              HasSubstr(at(31, 11, "studies[0].regions: expected at least one region")));
+  std::string masked_base = head;
+  masked_base.replace(masked_base.find("mask = \"cf\""), 11, "mask = \"eval\"");
+  EXPECT_THAT(error_of(other_kind(masked_base + "regions = { skin = [1] }\n")),
+              HasSubstr(at(29, 8, "studies[0].mask: the mask is the base")));
+  EXPECT_THAT(
+      error_of(other_kind(
+          head + "regions = { skin = [1] }\nnormalise_by = { region = \"skin\", level = 1 }\n")),
+      HasSubstr("studies[0].normalise_by: unknown key for study kind \"regions\""));
+}
+
 }  // namespace
 }  // namespace gensweep::config::testing

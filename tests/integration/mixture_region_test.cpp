@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -28,6 +29,11 @@ namespace gensweep::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A proportion as dataset ids spell it (config::level_text).
+std::string config_level(double level) {
+  return fmt::format("{}", level);
+}
 
 constexpr int kImages = 40;
 constexpr int kDrawn = 24;
@@ -439,6 +445,134 @@ region = { mask = "labels", values = [1] }
       "\"labels\" is 16 x 16");
   const auto valid = s.read_valid();
   EXPECT_EQ(std::count(valid.begin(), valid.end(), 1), kImages - 1);
+}
+
+// A study job over this fixture's sets: a reference folder of other CIFAR images, then `study`.
+std::string study_job(const std::string& study) {
+  return fmt::format(R"([job]
+name = "studies"
+output = "out"
+
+[compute]
+batch_size = 16
+threads = 2
+
+[[datasets]]
+id = "real"
+source = "folder"
+path = "real"
+
+[[datasets]]
+id = "base"
+source = "folder"
+path = "base"
+
+[[datasets]]
+id = "cf"
+source = "folder"
+path = "cf"
+
+[[datasets]]
+id = "labels"
+source = "folder"
+path = "labels"
+
+[[backbones]]
+id = "pix"
+kind = "pixels"
+size = 16
+
+[[studies]]
+{})",
+                     study);
+}
+
+// Entries of a run by evaluated dataset (one backbone, one metric).
+std::map<std::string, double> fd_by_evaluated(const nlohmann::json& doc) {
+  std::map<std::string, double> out;
+  for (const auto& e : doc["entries"])
+    out[e["evaluated"].get<std::string>()] = e["value"].get<double>();
+  return out;
+}
+
+TEST_F(MixtureRegion, MixturesStudyReportsTheMeanAndSampleSpreadOfItsDraws) {
+  fs::create_directories(dir_ / "real");
+  for (int i = 0; i < 30; ++i)
+    fs::copy_file(cifar(300 + i), dir_ / "real" / fmt::format("{:04d}.png", i));
+  write_text(dir_ / "job.toml", study_job(R"(id = "m"
+kind = "mixtures"
+reference = "real"
+base = "base"
+counterfactuals = ["cf"]
+proportions = [0, 0.5, 1]
+size = 24
+draws = 3
+seed = 11
+normalise_by = { counterfactual = "cf", proportion = 1 }
+)"));
+  auto r = run_gensweep({"run", "job.toml", "--quiet"}, 0, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(read_text(dir_ / "out" / "results.json"));
+  const auto fd = fd_by_evaluated(doc);
+  ASSERT_EQ(fd.size(), 9u);  // 3 proportions x 3 draws
+  const auto& values = doc["studies"][0]["values"];
+  ASSERT_EQ(values.size(), 3u);
+  double at_one = 0;
+  for (const auto& v : values) {
+    const std::string p = config_level(v["level"].get<double>());
+    std::vector<double> draws;
+    for (int d = 0; d < 3; ++d)
+      draws.push_back(fd.at(fmt::format("m.cf.p{}.d{}", p, d)));
+    const double mean = (draws[0] + draws[1] + draws[2]) / 3;
+    double squares = 0;
+    for (double x : draws)
+      squares += (x - mean) * (x - mean);
+    EXPECT_EQ(v["draws"], 3);
+    EXPECT_DOUBLE_EQ(v["value"].get<double>(), mean) << v;
+    EXPECT_DOUBLE_EQ(v["std"].get<double>(), std::sqrt(squares / 2)) << v;
+    if (p == "1") at_one = mean;
+    // Different seeds draw different sets: the draws differ.
+    EXPECT_GT(v["std"].get<double>(), 0) << v;
+  }
+  for (const auto& v : values)
+    EXPECT_DOUBLE_EQ(v["normalised"].get<double>(), v["value"].get<double>() / at_one);
+  EXPECT_EQ(doc["studies"][0]["factor_name"], "counterfactual");
+  const std::string md = read_text(dir_ / "out" / "results.md");
+  EXPECT_NE(md.find("Mean ± standard deviation over the seeded draws."), std::string::npos) << md;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "figures" / "study_m_fd_by_proportion.png"));
+}
+
+TEST_F(MixtureRegion, RegionsStudyIsNormalisedByTheWholeImage) {
+  fs::create_directories(dir_ / "real");
+  for (int i = 0; i < 30; ++i)
+    fs::copy_file(cifar(300 + i), dir_ / "real" / fmt::format("{:04d}.png", i));
+  write_text(dir_ / "job.toml", study_job(R"(id = "r"
+kind = "regions"
+reference = "real"
+base = "base"
+mask = "labels"
+distortion = { kind = "gaussian_blur", sigma = 2.0 }
+regions = { rect = [1], bottom = [2], everything = [0, 1, 2] }
+)"));
+  auto r = run_gensweep({"run", "job.toml", "--quiet"}, 0, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(read_text(dir_ / "out" / "results.json"));
+  const auto& study = doc["studies"][0];
+  EXPECT_EQ(study["factors"], nlohmann::json({"rect", "bottom", "everything", "whole"}));
+  std::map<std::string, nlohmann::json> by_region;
+  for (const auto& v : study["values"])
+    by_region[v["factor"]] = v;
+  // A region holding every label is the whole-image distortion, bit for bit.
+  EXPECT_EQ(by_region["everything"]["value"], by_region["whole"]["value"]);
+  EXPECT_EQ(by_region["whole"]["normalised"], 1.0);
+  for (const char* region : {"rect", "bottom"}) {
+    const double value = by_region[region]["value"].get<double>();
+    EXPECT_EQ(by_region[region]["normalised"].get<double>(),
+              value / by_region["whole"]["value"].get<double>());
+    // A part of the image is not all of it: these sets differ from the whole-image blur.
+    EXPECT_NE(value, by_region["whole"]["value"].get<double>()) << region;
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "studies.csv"));
 }
 
 }  // namespace
