@@ -58,9 +58,9 @@ std::string one_line(std::string text) {
   return text;
 }
 
-// A booktabs table of already escaped cells: the first column left-aligned, the others right.
-std::string latex_grid(const std::string& caption,
-                       const std::vector<std::vector<std::string>>& grid) {
+// A booktabs tabular of already escaped cells, the first row the header: the first column
+// left-aligned, the others right, padded so that the source lines up.
+std::string booktabs_tabular(const std::vector<std::vector<std::string>>& grid) {
   std::vector<std::size_t> width(grid[0].size(), 0);
   for (const auto& row : grid)
     for (std::size_t c = 0; c < row.size(); ++c)
@@ -73,13 +73,23 @@ std::string latex_grid(const std::string& caption,
     }
     return out + " \\\\\n";
   };
-  std::string out = "\n\\begin{table}[ht]\n\\centering\n";
-  out += fmt::format("\\caption{{{}}}\n", caption);
-  out += fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(grid[0].size() - 1, 'r'));
-  out += "\\toprule\n" + line(grid[0]) + "\\midrule\n";
+  std::string out = fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(grid[0].size() - 1, 'r'));
+  out += "\\toprule\n";
+  out += line(grid[0]);
+  out += "\\midrule\n";
   for (std::size_t r = 1; r < grid.size(); ++r)
     out += line(grid[r]);
-  out += "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+  out += "\\bottomrule\n\\end{tabular}\n";
+  return out;
+}
+
+// booktabs_tabular in a table float with its caption.
+std::string latex_grid(const std::string& caption,
+                       const std::vector<std::vector<std::string>>& grid) {
+  std::string out = "\n\\begin{table}[ht]\n\\centering\n";
+  out += fmt::format("\\caption{{{}}}\n", caption);
+  out += booktabs_tabular(grid);
+  out += "\\end{table}\n";
   return out;
 }
 
@@ -219,30 +229,11 @@ std::string latex_tabular(const ResultTable& table, const TableOptions& options)
     grid.push_back(std::move(row));
   }
 
-  std::vector<std::size_t> width(grid[0].size(), 0);
-  for (const auto& row : grid)
-    for (std::size_t c = 0; c < row.size(); ++c)
-      width[c] = std::max(width[c], display_width(row[c]));
-  auto line = [&](const std::vector<std::string>& row) {
-    std::string out;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      std::string fill(width[c] - display_width(row[c]), ' ');
-      out += c == 0 ? row[c] + fill : " & " + fill + row[c];
-    }
-    return out + " \\\\\n";
-  };
-
   std::string out = fmt::format("% gensweep: {}, reference {}\n", one_line(table.metric),
                                 one_line(table.reference));
   for (const auto& n : notes)
     out += n + "\n";
-  out += fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(table.columns.size(), 'r'));
-  out += "\\toprule\n";
-  out += line(grid[0]);
-  out += "\\midrule\n";
-  for (std::size_t r = 1; r < grid.size(); ++r)
-    out += line(grid[r]);
-  out += "\\bottomrule\n\\end{tabular}\n";
+  out += booktabs_tabular(grid);
   return out;
 }
 

@@ -128,13 +128,15 @@ std::string field(const std::string& record, const std::string& key) {
   return "";
 }
 
-// A job whose stores take seconds to extract (a wide random CNN on 224 x 224 inputs), so a test
-// can stop one in the middle. Two datasets, one backbone: two array elements.
+// A job whose stores take seconds to extract (a wide random CNN on 224 x 224 inputs, one thread),
+// so a test can stop one in the middle: longer than the 5 s between progress lines in a log even
+// on an idle machine, or no line shows a store half done. Two datasets, one backbone: two array
+// elements.
 std::filesystem::path write_slow_job(const std::filesystem::path& dir, int images) {
   const auto job = dir / "slow.toml";
   write_text(job, "[job]\nname = \"slow\"\noutput = \"out\"\npresets = \"" +
                       (source_dir() / "configs").string() +
-                      "\"\n[compute]\nbatch_size = 8\nunit_size = 8\n"
+                      "\"\n[compute]\nbatch_size = 8\nunit_size = 8\nthreads = 1\n"
                       "[[datasets]]\nid = \"a\"\nsource = \"folder\"\npath = \"" +
                       (source_dir() / "data" / "cifar10-846").string() +
                       "\"\nlimit = " + std::to_string(images) +
@@ -142,7 +144,7 @@ std::filesystem::path write_slow_job(const std::filesystem::path& dir, int image
                       (source_dir() / "data" / "cifar10-846").string() +
                       "\"\noffset = 400\nlimit = " + std::to_string(images) +
                       "\n[[backbones]]\nid = \"wide\"\nkind = \"random-cnn\"\ndim = 256\nseed = "
-                      "3\ninput_size = 224\nwidth = 64\n"
+                      "3\ninput_size = 224\nwidth = 128\n"
                       "[[comparisons]]\nreference = \"a\"\nevaluated = [\"b\"]\nmetrics = "
                       "[\"fd\", \"precision\", \"recall\"]\n");
   return job;
