@@ -73,7 +73,8 @@ std::string booktabs_tabular(const std::vector<std::vector<std::string>>& grid) 
     }
     return out + " \\\\\n";
   };
-  std::string out = fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(grid[0].size() - 1, 'r'));
+  std::string out =
+      fmt::format("\\begin{{tabular}}{{l{}}}\n", std::string(grid[0].size() - 1, 'r'));
   out += "\\toprule\n";
   out += line(grid[0]);
   out += "\\midrule\n";
